@@ -1,0 +1,25 @@
+import { AppConfig, ConfigModule } from '@keyport/config';
+import { DatabaseModule } from '@keyport/database';
+import { MailModule } from '@keyport/mail';
+import { QueueModule } from '@keyport/queue';
+import { DynamicModule, Module } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import { loggerOptions } from '@keyport/common';
+import { WorkerModule } from './worker.module';
+
+@Module({})
+export class WorkerAppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: WorkerAppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot(loggerOptions(config.app.logLevel)),
+        DatabaseModule.forRoot({ ...config.db, applicationName: 'keyport-worker' }),
+        QueueModule.forRoot({ redisUrl: config.redis.url, prefix: config.redis.prefix }),
+        MailModule,
+        WorkerModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,36 @@
+import { JobQueue, OutboxRelay, ProcessorRegistry } from '@keyport/queue';
+import { Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+
+/** Starts consuming: every @JobProcessor found in the app, and the outbox relay. */
+@Injectable()
+export class WorkerRunner implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Worker');
+  private pruneTimer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly registry: ProcessorRegistry,
+    private readonly queue: JobQueue,
+    private readonly relay: OutboxRelay,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.queue.process(this.registry.handlers());
+    this.relay.start();
+    this.pruneTimer = setInterval(() => void this.relay.prune().catch(() => undefined), 3_600_000);
+    this.pruneTimer.unref();
+    this.logger.log(`worker started (queue: ${this.queue.driver})`);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
+    await this.relay.stop();
+  }
+}
+
+/** The queue consumer. Runs as its own process (apps/worker) or inside the API without Redis. */
+@Module({
+  imports: [DiscoveryModule],
+  providers: [ProcessorRegistry, WorkerRunner],
+})
+export class WorkerModule {}

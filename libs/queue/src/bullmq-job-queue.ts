@@ -1,0 +1,109 @@
+import { Logger } from '@nestjs/common';
+import { Job, Queue, UnrecoverableError, Worker } from 'bullmq';
+import IORedis, { RedisOptions } from 'ioredis';
+import { JobContext, JobHandlers, JobQueue, PermanentJobError, QueueHealth } from './job-queue';
+import { JOB_RULES, JobName, JobOptions, JobPayloads, QUEUE_NAMES, QueueName } from './jobs';
+
+export interface BullmqSettings {
+  url: string;
+  prefix: string;
+  concurrency?: number;
+}
+
+/** BullMQ on Redis: several API instances add, several workers consume, nothing lives in process memory. */
+export class BullmqJobQueue extends JobQueue {
+  readonly driver = 'redis' as const;
+  private readonly logger = new Logger('BullmqQueue');
+  private readonly producer: IORedis;
+  private readonly queues = new Map<QueueName, Queue>();
+  private readonly workers: Worker[] = [];
+  private workerConnection?: IORedis;
+
+  constructor(private readonly settings: BullmqSettings) {
+    super();
+    // Producers fail fast while Redis is down (the outbox keeps the job and tries again later)
+    // instead of buffering commands in memory.
+    this.producer = new IORedis(settings.url, {
+      ...baseRedisOptions,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+    });
+    this.producer.on('error', (e) => this.logger.warn(`redis (producer): ${e.message}`));
+  }
+
+  private queue(name: QueueName): Queue {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, { connection: this.producer, prefix: this.settings.prefix });
+      queue.on('error', (e) => this.logger.warn(`queue ${name}: ${e.message}`));
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  async add<N extends JobName>(name: N, data: JobPayloads[N], options: JobOptions = {}): Promise<void> {
+    const rule = JOB_RULES[name];
+    await this.queue(rule.queue).add(name, data, {
+      jobId: options.jobId,
+      delay: options.delayMs && options.delayMs > 0 ? options.delayMs : undefined,
+      priority: options.priority ?? rule.priority,
+      attempts: rule.retry.attempts,
+      backoff: { type: 'exponential', delay: rule.retry.backoffMs },
+      removeOnComplete: { age: 24 * 3600, count: 10_000 },
+      removeOnFail: { age: 14 * 24 * 3600 },
+    });
+  }
+
+  async process(handlers: JobHandlers): Promise<void> {
+    this.workerConnection = new IORedis(this.settings.url, { ...baseRedisOptions, maxRetriesPerRequest: null });
+    this.workerConnection.on('error', (e) => this.logger.warn(`redis (worker): ${e.message}`));
+    for (const queueName of QUEUE_NAMES) {
+      const worker = new Worker(
+        queueName,
+        async (job: Job) => {
+          const handler = handlers[job.name as JobName] as ((d: unknown, c: JobContext) => Promise<void>) | undefined;
+          if (!handler) throw new UnrecoverableError(`no processor for job ${job.name}`);
+          const ctx: JobContext = { id: String(job.id), attempt: job.attemptsMade + 1, maxAttempts: job.opts.attempts ?? 1 };
+          try {
+            await handler(job.data, ctx);
+          } catch (error) {
+            if (error instanceof PermanentJobError) throw new UnrecoverableError(error.message);
+            throw error;
+          }
+        },
+        { connection: this.workerConnection, prefix: this.settings.prefix, concurrency: this.settings.concurrency ?? 8 },
+      );
+      worker.on('failed', (job, error) =>
+        this.logger.warn(`job ${job?.name} ${job?.id} attempt ${job?.attemptsMade} failed: ${error.message}`),
+      );
+      worker.on('error', (e) => this.logger.warn(`worker ${queueName}: ${e.message}`));
+      this.workers.push(worker);
+    }
+    await Promise.all(this.workers.map((w) => w.waitUntilReady()));
+  }
+
+  async health(): Promise<QueueHealth> {
+    try {
+      const pong = await Promise.race([
+        this.producer.ping(),
+        new Promise<string>((_, reject) => setTimeout(() => reject(new Error('no answer within 2 s')), 2_000)),
+      ]);
+      return { ok: pong === 'PONG', driver: this.driver };
+    } catch (error) {
+      return { ok: false, driver: this.driver, detail: `Redis unreachable: ${(error as Error).message}` };
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled(this.workers.map((w) => w.close()));
+    await Promise.allSettled([...this.queues.values()].map((q) => q.close()));
+    this.workerConnection?.disconnect();
+    this.producer.disconnect();
+  }
+}
+
+const baseRedisOptions: RedisOptions = {
+  // Reconnect with a capped backoff for ever; each command fails fast meanwhile (see above).
+  retryStrategy: (times) => Math.min(times * 200, 2_000),
+  lazyConnect: false,
+};

@@ -1,0 +1,43 @@
+import { JobName, JobOptions, JobPayloads } from './jobs';
+
+export interface JobContext {
+  id: string;
+  /** 1 on the first try. */
+  attempt: number;
+  maxAttempts: number;
+}
+
+export type JobHandler<N extends JobName = JobName> = (data: JobPayloads[N], ctx: JobContext) => Promise<void>;
+export type JobHandlers = Partial<{ [N in JobName]: JobHandler<N> }>;
+
+/** Thrown by a processor when trying again cannot help (a 5xx from SMTP, a bad payload). */
+export class PermanentJobError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PermanentJobError';
+  }
+}
+
+export interface QueueHealth {
+  ok: boolean;
+  driver: 'redis' | 'in-process';
+  detail?: string;
+}
+
+/**
+ * The queue as the rest of the platform sees it. Two drivers: BullMQ on Redis (REDIS_URL set), and an
+ * in-process one with the same processors and retry rules for the embedded default.
+ */
+export abstract class JobQueue {
+  abstract readonly driver: 'redis' | 'in-process';
+  abstract add<N extends JobName>(name: N, data: JobPayloads[N], options?: JobOptions): Promise<void>;
+  /** Starts consuming with these processors (the worker's part). */
+  abstract process(handlers: JobHandlers): Promise<void>;
+  abstract health(): Promise<QueueHealth>;
+  abstract close(): Promise<void>;
+
+  /** Nest calls this on shutdown. */
+  onApplicationShutdown(): Promise<void> {
+    return this.close();
+  }
+}
