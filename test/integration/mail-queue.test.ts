@@ -7,7 +7,7 @@ import { DataSource } from 'typeorm';
 import { WorkerAppModule } from '../../apps/worker/src/worker-app.module';
 import { TEST_SECRET } from '../utils/app';
 import { describeWithRedis, testDatabaseUrl, testRedisUrl } from '../utils/services';
-import { SmtpSink } from '../utils/smtp-sink';
+import { ReceivedMail, SmtpSink } from '../utils/smtp-sink';
 
 /** The worker module as apps/worker runs it, against the test database, the given queue and SMTP. */
 async function startWorker(env: Record<string, string | undefined>): Promise<INestApplicationContext> {
@@ -28,7 +28,7 @@ async function queueTestMail(worker: INestApplicationContext, to: string): Promi
   );
 }
 
-function expectBothParts(mail: { parsed: { html: string | false; text?: string; subject?: string } }): void {
+function expectBothParts(mail: ReceivedMail): void {
   expect(mail.parsed.subject).toBe('Testbericht van het Keyport-platform');
   expect(mail.parsed.html).toContain('verstuurd door Test Organiser');
   expect(mail.parsed.text).toContain('verstuurd door Test Organiser');

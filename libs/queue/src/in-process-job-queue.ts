@@ -33,7 +33,7 @@ export class InProcessJobQueue extends JobQueue {
     if (this.closed) throw new Error('queue is closed');
     const id = options.jobId ?? `${name}:${++this.seq}:${Date.now()}`;
     if (this.known.has(id)) return;
-    this.known.add(id);
+    this.remember(id);
     const job: PendingJob = { id, name, data, attempt: 1 };
     this.later(options.delayMs ?? 0, () => this.enqueue(job));
   }
@@ -53,6 +53,12 @@ export class InProcessJobQueue extends JobQueue {
     this.timers.clear();
     const deadline = Date.now() + 5_000;
     while (this.running > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  }
+
+  /** Job ids stay known after the job ends (as BullMQ keeps finished jobs), the newest 50,000 of them. */
+  private remember(id: string): void {
+    this.known.add(id);
+    if (this.known.size > 50_000) this.known.delete(this.known.values().next().value as string);
   }
 
   private later(ms: number, fn: () => void): void {
@@ -89,11 +95,9 @@ export class InProcessJobQueue extends JobQueue {
     }
     try {
       await handler(job.data, { id: job.id, attempt: job.attempt, maxAttempts: rule.attempts });
-      this.known.delete(job.id);
     } catch (error) {
       const permanent = error instanceof PermanentJobError;
       if (permanent || job.attempt >= rule.attempts) {
-        this.known.delete(job.id);
         this.logger.error(`job ${job.name} ${job.id} failed for good after ${job.attempt} attempt(s): ${(error as Error).message}`);
         return;
       }
