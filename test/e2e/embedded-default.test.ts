@@ -47,7 +47,7 @@ describe('the embedded default (npm start with no configuration)', () => {
 
     const health = await fetch(`http://127.0.0.1:${port}/health`);
     expect(health.status).toBe(200);
-    expect((await health.json()).info).toMatchObject({ queue: { driver: 'in-process' }, mail: { driver: 'local' } });
+    expect(((await health.json()) as { info: unknown }).info).toMatchObject({ queue: { driver: 'in-process' }, mail: { driver: 'local' } });
 
     expect(output).toContain(`running at http://localhost:${port}`);
     expect(output).toContain('PostgreSQL: embedded');

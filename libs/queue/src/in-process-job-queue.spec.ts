@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { InProcessJobQueue } from './in-process-job-queue';
 import { PermanentJobError } from './job-queue';
 import { backoffDelay, JOB_RULES } from './jobs';
@@ -5,6 +6,7 @@ import { backoffDelay, JOB_RULES } from './jobs';
 const job = { kind: 'transactional' as const, template: 't', mail: { to: 'a@b.nl', subject: 's', html: 'h', text: 't' } };
 
 describe(InProcessJobQueue.name, () => {
+  beforeAll(() => Logger.overrideLogger(false));
   beforeEach(() => jest.useFakeTimers());
   afterEach(() => jest.useRealTimers());
 

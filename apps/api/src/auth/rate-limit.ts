@@ -1,5 +1,5 @@
 import { APP_CONFIG, AppConfig } from '@keyport/config';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerModuleOptions, ThrottlerStorage, ThrottlerStorageService, getOptionsToken, getStorageToken } from '@nestjs/throttler';
 import type { ThrottlerRequest } from '@nestjs/throttler/dist/throttler.guard.interface';
@@ -81,6 +81,11 @@ export class RateLimitGuard extends ThrottlerGuard {
     const limit = applies === 'login' ? this.config.app.loginRateLimitPerMinute : this.config.app.rateLimitPerMinute;
     if (limit === 0) return true;
     return super.handleRequest(props);
+  }
+
+  /** One login counter per address for the API and the login page together. */
+  protected override generateKey(context: ExecutionContext, suffix: string, name: string): string {
+    return name === 'login' ? `login-${suffix}` : super.generateKey(context, suffix, name);
   }
 
   protected override async getTracker(req: Record<string, unknown>): Promise<string> {

@@ -23,6 +23,10 @@ interface ErrorBody {
   requestId?: string;
 }
 
+function isHealthReport(response: unknown): boolean {
+  return typeof response === 'object' && response !== null && 'details' in response && 'status' in response;
+}
+
 /** Connection-level failures of PostgreSQL (down, restarting, refusing): the request may be retried. */
 export function isDatabaseUnavailable(error: unknown): boolean {
   const e = error as { code?: string; message?: string; driverError?: { code?: string } };
@@ -47,8 +51,13 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (host.getType() !== 'http') throw exception;
     const req = host.switchToHttp().getRequest<FastifyRequest>();
     const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const body = this.toBody(exception, req);
     if (reply.sent) return;
+    // /health's own report (terminus): keep its per-part detail, it is the point of the endpoint.
+    if (exception instanceof HttpException && isHealthReport(exception.getResponse())) {
+      await reply.status(exception.getStatus()).send(exception.getResponse());
+      return;
+    }
+    const body = this.toBody(exception, req);
 
     const wantsHtml = !isApiPath(req.url) && (req.headers.accept ?? '').includes('text/html');
     if (!wantsHtml) {
