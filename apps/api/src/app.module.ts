@@ -20,7 +20,8 @@ import { AllExceptionsFilter } from './common/exception.filter';
 import { HealthController } from './health/health.controller';
 import { MailboxController } from './mailbox/mailbox.controller';
 import { HomeController } from './pages/home.controller';
-import { PageRenderer } from './pages/page-renderer';
+import { PagesModule } from './pages/pages.module';
+import { CrmHttpModule } from './crm/crm-http.module';
 import { UsersApiController } from './users/users.api.controller';
 import { UsersPagesController } from './users/users.pages.controller';
 
@@ -43,6 +44,8 @@ export class AppModule {
         ThrottlerModule.forRoot(throttlerOptions(config)),
         TerminusModule.forRoot({ logger: false }),
         UsersModule,
+        PagesModule,
+        CrmHttpModule,
         // Without Redis the jobs run here; with Redis, in apps/worker (unless WORKER_IN_PROCESS=true).
         ...(config.app.workerInProcess ? [WorkerModule] : []),
       ],
@@ -56,7 +59,6 @@ export class AppModule {
         MailboxController,
       ],
       providers: [
-        PageRenderer,
         AuthGuard,
         // Order matters: rate limit first, then the form token, then who you are and your role.
         { provide: APP_GUARD, useClass: RateLimitGuard },

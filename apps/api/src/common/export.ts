@@ -1,5 +1,6 @@
 import ExcelJS from 'exceljs';
 import type { FastifyReply } from 'fastify';
+import { PassThrough, Readable } from 'node:stream';
 
 export type ExportFormat = 'csv' | 'xlsx';
 
@@ -52,4 +53,37 @@ export async function sendExport<T>(reply: FastifyReply, format: ExportFormat, b
   } else {
     await reply.type('text/csv; charset=utf-8').send(toCsv(columns, rows));
   }
+}
+
+/**
+ * Streams every row of a (possibly large) list as CSV or XLSX: rows are written as they come from the
+ * async iterable (a page of 200 at a time), never all held in memory.
+ */
+export async function streamExport<T>(reply: FastifyReply, format: ExportFormat, baseName: string, columns: Column<T>[], rows: AsyncIterable<T>): Promise<void> {
+  const stamp = new Date().toISOString().slice(0, 10);
+  reply.header('content-disposition', `attachment; filename="${baseName}-${stamp}.${format}"`).header('cache-control', 'no-store');
+  if (format === 'csv') {
+    async function* lines() {
+      yield `\uFEFF${columns.map((c) => csvCell(c.header)).join(',')}\r\n`;
+      for await (const row of rows) yield `${columns.map((c) => csvCell(c.value(row))).join(',')}\r\n`;
+    }
+    await reply.type('text/csv; charset=utf-8').send(Readable.from(lines()));
+    return;
+  }
+  const out = new PassThrough();
+  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true });
+  const sheet = workbook.addWorksheet(baseName.slice(0, 31));
+  sheet.columns = columns.map((c) => ({ header: c.header, width: 24 }));
+  const writing = (async () => {
+    for await (const row of rows) {
+      sheet.addRow(columns.map((c) => {
+        const v = c.value(row);
+        return typeof v === 'string' ? neutraliseCell(v) : (v ?? null);
+      })).commit();
+    }
+    sheet.commit();
+    await workbook.commit();
+  })();
+  writing.catch((error) => out.destroy(error));
+  await reply.type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet').send(out);
 }

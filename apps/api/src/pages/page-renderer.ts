@@ -25,8 +25,16 @@ interface NavItem {
   roles?: Role[];
 }
 
+const CRM_ROLES = [Role.AccountManager, Role.Organiser];
 const NAV: NavItem[] = [
   { href: '/', key: 'nav.home' },
+  { href: '/crm/organisations', key: 'nav.organisations', roles: CRM_ROLES },
+  { href: '/crm/contacts', key: 'nav.contacts', roles: CRM_ROLES },
+  { href: '/crm/visits', key: 'nav.visits', roles: CRM_ROLES },
+  { href: '/crm/questions', key: 'nav.questions', roles: CRM_ROLES },
+  { href: '/crm/follow-ups', key: 'nav.followUps', roles: CRM_ROLES },
+  { href: '/crm/support', key: 'nav.support', roles: CRM_ROLES },
+  { href: '/crm/imports', key: 'nav.imports', roles: CRM_ROLES },
   { href: '/admin/users', key: 'nav.users', roles: [Role.Admin] },
   { href: '/admin/mail', key: 'nav.mail', roles: [Role.Admin, Role.Organiser] },
   { href: '/api/docs', key: 'nav.api' },

@@ -1,4 +1,5 @@
 import { Foundation1732780000000 } from './1732780000000-foundation';
+import { Crm1732790000000 } from './1732790000000-crm';
 
 /** Every migration, in order. A new migration is added here as well as in its file. */
-export const MIGRATIONS = [Foundation1732780000000];
+export const MIGRATIONS = [Foundation1732780000000, Crm1732790000000];
