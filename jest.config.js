@@ -5,7 +5,7 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts', '<rootDir>/test/**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] },
-  moduleNameMapper: { '^@keyport/(.*)$': '<rootDir>/libs/$1/src' },
+  moduleNameMapper: { '^@keyport/([^/]+)$': '<rootDir>/libs/$1/src', '^@keyport/([^/]+)/(.*)$': '<rootDir>/libs/$1/src/$2' },
   globalSetup: '<rootDir>/test/utils/global-setup.ts',
   globalTeardown: '<rootDir>/test/utils/global-teardown.ts',
   testTimeout: 60_000,
