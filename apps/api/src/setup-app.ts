@@ -26,7 +26,8 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     // JSON and form bodies (Nest registers both parsers) are refused above this size with 413.
     bodyLimit: BODY_LIMIT_BYTES,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { bufferLogs: true });
+  // abortOnError off: a wiring error is thrown (and shown) instead of exiting the process.
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { bufferLogs: true, abortOnError: false });
   app.useLogger(app.get(Logger));
 
   const secure = config.app.url.startsWith('https://');

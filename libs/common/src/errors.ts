@@ -19,6 +19,9 @@ export interface FieldError {
 }
 
 export class DomainError extends Error {
+  /** Extra, machine-readable context for the client (e.g. the likely duplicates). */
+  details?: Record<string, unknown>;
+
   constructor(
     readonly code: ErrorCode,
     message: string,

@@ -137,6 +137,11 @@ export class UsersService {
     if (!result.affected) throw new NotFoundError('User');
   }
 
+  /** Active staff, for "account manager" and "assignee" menus (names only). */
+  async staffOptions(): Promise<{ id: string; name: string; role: Role }[]> {
+    return this.users.find({ select: { id: true, name: true, role: true }, where: { active: true }, order: { name: 'ASC' } });
+  }
+
   count(): Promise<number> {
     return this.users.count();
   }

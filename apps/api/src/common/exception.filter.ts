@@ -80,7 +80,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
         statusCode,
         error: STATUS_CODES[statusCode] ?? 'Error',
         message: exception.message,
-        ...(exception.fields.length ? { errors: exception.fields } : {}),
+        ...(exception.fields.length ? { errors: exception.fields.map(({ field, message }) => ({ field, message })) } : {}),
+        ...(exception.details ?? {}),
       };
     }
     if (exception instanceof ThrottlerException) {

@@ -1,5 +1,5 @@
 import { ConflictError, escapeLike, ForbiddenError, NotFoundError, Page, pageOf, pageWindow, ValidationError } from '@keyport/common';
-import { Actor, Role } from '@keyport/users';
+import { Actor, normaliseEmail, Role } from '@keyport/users';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService, diff } from '../audit/audit.service';
@@ -21,6 +21,7 @@ export class PossibleContactDuplicateError extends ConflictError {
     super('Likely duplicates exist: check them, or save anyway with allowDuplicate', [
       { field: 'lastName', message: `looks like ${duplicates.map((d) => `"${d.name}"`).join(', ')}` },
     ]);
+    this.details = { duplicates };
   }
 }
 
@@ -92,6 +93,7 @@ export class ContactsService {
       this.checkConsent(input, contact);
       const givesConsent = input.mailingConsent === true && !contact.mailingConsent;
       Object.assign(contact, Object.fromEntries(EDITABLE.filter((k) => input[k] !== undefined).map((k) => [k, input[k]])));
+      if (input.email !== undefined) contact.email = input.email ? normaliseEmail(input.email) : null;
       if (givesConsent) contact.consentAt = new Date();
       if (input.mailingConsent === false) contact.consentAt = null;
       const saved = await m.save(contact).catch(uniqueViolation);
@@ -273,7 +275,7 @@ export class ContactsService {
     return {
       firstName: input.firstName,
       lastName: input.lastName,
-      email: input.email ?? null,
+      email: input.email ? normaliseEmail(input.email) : null,
       phone: input.phone ?? null,
       jobTitle: input.jobTitle ?? null,
       language: input.language ?? 'nl',

@@ -22,7 +22,18 @@ export class PossibleDuplicateError extends ConflictError {
     super('Likely duplicates exist: check them, or save anyway with allowDuplicate', [
       { field: 'name', message: `looks like ${duplicates.map((d) => `"${d.name}"`).join(', ')}` },
     ]);
+    this.details = { duplicates };
   }
+}
+
+export interface TimelineItem {
+  kind: 'visit' | 'question' | 'follow_up' | 'support';
+  id: string;
+  day: string;
+  title: string | null;
+  who: string | null;
+  status: string | null;
+  href: string;
 }
 
 export interface OrganisationView extends Omit<Organisation, 'nameKey' | 'municipalityKey'> {
@@ -119,6 +130,41 @@ export class OrganisationsService {
       yield* result.items;
       if (p >= result.pages) return;
     }
+  }
+
+  /**
+   * One history of everything that happened with an organisation, newest first: visits, innovation
+   * questions, follow-ups, support records (and, as those features come, registrations and mailings).
+   */
+  async timeline(id: string, limit = 200): Promise<TimelineItem[]> {
+    return this.dataSource.query(
+      `SELECT * FROM (
+         SELECT 'visit' AS kind, v.id, v.visited_on::text AS day, coalesce(nullif(array_to_string(v.themes, ', '), ''), left(v.notes, 140)) AS title,
+                u.name AS who, NULL AS status, '/crm/visits/' || v.id AS href, v.created_at
+           FROM company_visits v JOIN users u ON u.id = v.account_manager_id WHERE v.organisation_id = $1
+         UNION ALL
+         SELECT 'question', q.id, q.raised_on::text, left(q.question, 140), NULL, q.status, '/crm/questions/' || q.id, q.created_at
+           FROM innovation_questions q WHERE q.organisation_id = $1
+         UNION ALL
+         SELECT 'follow_up', f.id, coalesce(f.due_on, f.created_at::date)::text, left(f.description, 140), u.name,
+                CASE WHEN f.done_at IS NOT NULL THEN 'done' ELSE 'open' END, '/crm/follow-ups/' || f.id, f.created_at
+           FROM follow_up_actions f JOIN users u ON u.id = f.assignee_id WHERE f.organisation_id = $1
+         UNION ALL
+         SELECT 'support', s.id, s.started_on::text, s.title, NULL, s.kind, '/crm/support/' || s.id, s.created_at
+           FROM support_records s JOIN support_record_organisations so ON so.support_record_id = s.id WHERE so.organisation_id = $1
+       ) t ORDER BY day DESC, created_at DESC LIMIT $2`,
+      [id, limit],
+    );
+  }
+
+  /** Organisations whose name resembles this one's (trigram similarity): candidates to merge. */
+  async similar(id: string, limit = 10): Promise<(DuplicateCandidate & { similarity: number })[]> {
+    return this.dataSource.query(
+      `SELECT o.id, o.name, o.kvk_number AS "kvkNumber", o.municipality, round(similarity(o.name, me.name)::numeric, 2)::float AS similarity
+         FROM organisations me JOIN organisations o ON o.id <> me.id AND o.merged_into_id IS NULL AND o.name % me.name
+        WHERE me.id = $1 ORDER BY similarity DESC, o.name LIMIT $2`,
+      [id, limit],
+    );
   }
 
   /** Distinct values for filter menus. */
