@@ -3,6 +3,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import Tokens from '@fastify/csrf';
 import type { FastifyRequest } from 'fastify';
+import { isMultipart, multipartFieldsBeforeFile } from '../common/multipart-form';
 import { SKIP_CSRF } from './auth.decorators';
 import { isApiPath } from './auth.guard';
 import { session, sessionGet, sessionSet } from './session';
@@ -40,14 +41,16 @@ export function csrfToken(req: FastifyRequest): string {
 export class CsrfGuard implements CanActivate {
   constructor(private readonly reflector: Reflector) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
     const req = context.switchToHttp().getRequest<FastifyRequest>();
     if (SAFE.has(req.method) || isApiPath(req.url)) return true;
     if (this.reflector.getAllAndOverride<boolean>(SKIP_CSRF, [context.getHandler(), context.getClass()])) return true;
     const secret = session(req) ? sessionGet(req, 'csrf') : undefined;
     const body = req.body as Record<string, unknown> | undefined;
-    const given = (body && typeof body === 'object' ? body._csrf : undefined) ?? req.headers['x-csrf-token'];
+    let given = (body && typeof body === 'object' ? body._csrf : undefined) ?? req.headers['x-csrf-token'];
+    // An upload form (multipart): its `_csrf` field comes before the file, and is read without the file.
+    if (given === undefined && secret && isMultipart(req)) given = (await multipartFieldsBeforeFile(req))._csrf;
     if (!secret || typeof given !== 'string' || !tokens.verify(secret, given)) throw new CsrfError();
     return true;
   }
