@@ -107,3 +107,22 @@ describe('CRM pages: organisations and contacts', () => {
     expect(erased.body).not.toContain('Lotte');
   });
 });
+
+describe('the language switch on filtered lists', () => {
+  let app: NestFastifyApplication;
+  beforeAll(async () => {
+    app = await createTestApp();
+  });
+  afterAll(() => app.close());
+
+  it('switches to English on a page whose filters refuse unknown fields', async () => {
+    const user = await newUser(app, Role.Organiser);
+    const page = new PageClient(app);
+    await page.login(user.email, TEST_PASSWORD);
+    const res = await page.get('/crm/organisations?lang=en&type=company');
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('<html lang="en">');
+    expect(res.body).toContain('New organisation');
+    expect((await page.get('/crm/contacts')).body).toContain('<html lang="en">');
+  });
+});

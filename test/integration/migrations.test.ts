@@ -32,7 +32,7 @@ describe('migrations', () => {
     try {
       const applied = await runMigrations(ds);
       expect(applied).toEqual(MIGRATIONS.map((m) => new m().name ?? m.name));
-      expect(await tables(url())).toEqual(expect.arrayContaining(['users', 'job_outbox', 'local_mail', 'migrations']));
+      expect(await tables(url())).toEqual(expect.arrayContaining(['users', 'job_outbox', 'local_mail', 'migrations', 'organisations', 'contacts', 'events', 'registrations']));
       expect(await runMigrations(ds)).toEqual([]);
 
       for (let i = 0; i < MIGRATIONS.length; i++) await ds.undoLastMigration({ transaction: 'each' });

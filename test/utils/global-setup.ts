@@ -1,7 +1,8 @@
 // Relative: the global setup runs outside jest's module mapping.
 import { migrateDatabase, startEmbeddedPostgres } from '../../libs/database/src';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createConnection } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { Client } from 'pg';
@@ -20,9 +21,14 @@ export default async function globalSetup(): Promise<void> {
 
   let serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) {
-    const pg = await startEmbeddedPostgres(join(__dirname, '..', '..', 'var', 'test-postgres'), 'postgres');
+    // A cluster of this run's own (several runs may go on at once), removed afterwards.
+    const dir = mkdtempSync(join(tmpdir(), 'keyport-test-pg-'));
+    const pg = await startEmbeddedPostgres(join(dir, 'data'), 'postgres');
     serverUrl = pg.url;
-    stops.push(pg.stop);
+    stops.push(async () => {
+      await pg.stop();
+      rmSync(dir, { recursive: true, force: true });
+    });
   }
   const server = new URL(serverUrl);
   server.pathname = '/postgres';

@@ -9,8 +9,8 @@ export interface ReceivedMail {
 }
 
 export interface SmtpSinkOptions {
-  /** Decide per delivery attempt (1-based, counted over the sink's life) whether to refuse, and how. */
-  refuse?: (attempt: number, to: string[]) => { code: number; message: string } | undefined;
+  /** Decide per delivery attempt whether to refuse, and how: `attempt` counts over the sink's life, `attemptTo` per first recipient. */
+  refuse?: (attempt: number, to: string[], attemptTo: number) => { code: number; message: string } | undefined;
 }
 
 /**
@@ -20,6 +20,8 @@ export interface SmtpSinkOptions {
 export class SmtpSink {
   readonly received: ReceivedMail[] = [];
   attempts = 0;
+  private readonly attemptsByAddress = new Map<string, number>();
+  private readonly refusalsByAddress = new Map<string, number>();
   private server!: SMTPServer;
   port = 0;
 
@@ -40,8 +42,11 @@ export class SmtpSink {
         stream.on('end', async () => {
           const to = session.envelope.rcptTo.map((r) => r.address);
           this.attempts++;
-          const refusal = this.options.refuse?.(this.attempts, to);
+          const attemptTo = (this.attemptsByAddress.get(to[0]) ?? 0) + 1;
+          this.attemptsByAddress.set(to[0], attemptTo);
+          const refusal = this.options.refuse?.(this.attempts, to, attemptTo);
           if (refusal) {
+            this.refusalsByAddress.set(to[0], (this.refusalsByAddress.get(to[0]) ?? 0) + 1);
             const error = Object.assign(new Error(refusal.message), { responseCode: refusal.code });
             return callback(error);
           }
@@ -63,6 +68,28 @@ export class SmtpSink {
       await new Promise((r) => setTimeout(r, 50));
     }
     return this.received;
+  }
+
+  attemptsTo(address: string): number {
+    return this.attemptsByAddress.get(address) ?? 0;
+  }
+
+  refusedTo(address: string): number {
+    return this.refusalsByAddress.get(address) ?? 0;
+  }
+
+  /** The mails to one address (a shared test database may hold other tests' mail jobs too). */
+  to(address: string): ReceivedMail[] {
+    return this.received.filter((m) => m.to.includes(address));
+  }
+
+  async waitForTo(address: string, count = 1, timeoutMs = 20_000): Promise<ReceivedMail[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.to(address).length < count) {
+      if (Date.now() > deadline) throw new Error(`expected ${count} mail(s) to ${address}, got ${this.to(address).length} within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return this.to(address);
   }
 
   async stop(): Promise<void> {

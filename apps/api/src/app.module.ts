@@ -1,5 +1,6 @@
 import { loggerOptions, projectPath } from '@keyport/common';
 import { AppConfig, ConfigModule } from '@keyport/config';
+import { VisitsModule } from '@keyport/crm/visits';
 import { DatabaseModule } from '@keyport/database';
 import { MailModule } from '@keyport/mail';
 import { QueueModule } from '@keyport/queue';
@@ -22,6 +23,7 @@ import { MailboxController } from './mailbox/mailbox.controller';
 import { HomeController } from './pages/home.controller';
 import { PagesModule } from './pages/pages.module';
 import { CrmHttpModule } from './crm/crm-http.module';
+import { EventsHttpModule } from './events/events-http.module';
 import { UsersApiController } from './users/users.api.controller';
 import { UsersPagesController } from './users/users.pages.controller';
 
@@ -46,6 +48,9 @@ export class AppModule {
         UsersModule,
         PagesModule,
         CrmHttpModule,
+        EventsHttpModule,
+        // The home page shows the staff member's open follow-ups and recent visits.
+        VisitsModule,
         // Without Redis the jobs run here; with Redis, in apps/worker (unless WORKER_IN_PROCESS=true).
         ...(config.app.workerInProcess ? [WorkerModule] : []),
       ],

@@ -1,20 +1,24 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifyHelmet from '@fastify/helmet';
+import fastifyMultipart from '@fastify/multipart';
 import fastifySecureSession from '@fastify/secure-session';
 import fastifyStatic from '@fastify/static';
 import { projectPath } from '@keyport/common';
 import { AppConfig } from '@keyport/config';
 import { UsersService } from '@keyport/users';
 import { NestFactory } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { createHash } from 'node:crypto';
 import { dirname } from 'node:path';
 import { AppModule } from './app.module';
+import { UPLOAD_LIMIT_BYTES } from './common/multipart-form';
 import { apiValidationPipe } from './common/validation';
 
-export const BODY_LIMIT_BYTES = 256 * 1024;
+/** Large enough that an oversized field gets a 400 naming it (a 1 MB name), small enough to refuse floods. */
+export const BODY_LIMIT_BYTES = 2 * 1024 * 1024;
 
 /**
  * Builds the HTTP application from a validated configuration: the one way the server, the tests and
@@ -25,6 +29,9 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     trustProxy: config.app.trustProxy,
     // JSON and form bodies (Nest registers both parsers) are refused above this size with 413.
     bodyLimit: BODY_LIMIT_BYTES,
+    // Signed tokens travel in paths (/registrations/<token> in every registration mail): about 120
+    // characters, beyond Fastify's default of 100 for one path parameter (which answers 414).
+    routerOptions: { maxParamLength: 512 },
   });
   // abortOnError off: a wiring error is thrown (and shown) instead of exiting the process.
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { bufferLogs: true, abortOnError: false });
@@ -47,6 +54,15 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     hsts: secure,
   });
   await app.register(fastifyCookie);
+  // ?lang=nl|en works on every page: taken out of the query here (so list filters never see an unknown
+  // field) and kept on the request for the page renderer, which also remembers it in a cookie.
+  app.getHttpAdapter().getInstance().addHook('onRequest', async (req: FastifyRequest) => {
+    const query = req.query as Record<string, unknown> | undefined;
+    if (query && 'lang' in query) {
+      if (query.lang === 'nl' || query.lang === 'en') (req as FastifyRequest & { requestedLang?: string }).requestedLang = query.lang;
+      delete query.lang;
+    }
+  });
   await app.register(fastifySecureSession, {
     // A 32-byte key derived from APP_SECRET: sessions survive restarts and work across API instances.
     key: createHash('sha256').update(`session:${config.app.secret}`).digest(),
@@ -54,6 +70,9 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     expiry: 24 * 3600,
     cookie: { path: '/', httpOnly: true, sameSite: 'lax', secure },
   });
+  // File uploads (CSV imports). Nothing is parsed on arrival: a route reads the form itself, after the
+  // guards, so an anonymous request never makes the server take in a file (see common/multipart-form.ts).
+  await app.register(fastifyMultipart, { limits: { fileSize: UPLOAD_LIMIT_BYTES, files: 1, fields: 10, fieldSize: 4096, parts: 11 } });
   await app.register(fastifyStatic, { root: projectPath('apps', 'api', 'public'), prefix: '/assets/', maxAge: '1h' });
   await app.register(fastifyStatic, {
     root: dirname(require.resolve('@picocss/pico/css/pico.min.css')),

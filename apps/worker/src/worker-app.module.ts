@@ -1,5 +1,7 @@
 import { AppConfig, ConfigModule } from '@keyport/config';
+import { ImportsModule } from '@keyport/crm/import';
 import { DatabaseModule } from '@keyport/database';
+import { EventsModule } from '@keyport/events';
 import { MailModule } from '@keyport/mail';
 import { QueueModule } from '@keyport/queue';
 import { DynamicModule, Module } from '@nestjs/common';
@@ -18,6 +20,8 @@ export class WorkerAppModule {
         DatabaseModule.forRoot({ ...config.db, applicationName: 'keyport-worker' }),
         QueueModule.forRoot({ redisUrl: config.redis.url, prefix: config.redis.prefix }),
         MailModule,
+        ImportsModule,
+        EventsModule,
         WorkerModule,
       ],
     };

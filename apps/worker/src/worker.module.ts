@@ -1,4 +1,4 @@
-import { JobQueue, OutboxRelay, ProcessorRegistry } from '@keyport/queue';
+import { JOB_RULES, JobName, JobQueue, OutboxRelay, ProcessorRegistry } from '@keyport/queue';
 import { Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 
@@ -15,7 +15,11 @@ export class WorkerRunner implements OnApplicationBootstrap, OnApplicationShutdo
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.queue.process(this.registry.handlers());
+    const handlers = this.registry.handlers();
+    await this.queue.process(handlers);
+    for (const [name, rule] of Object.entries(JOB_RULES) as [JobName, (typeof JOB_RULES)[JobName]][]) {
+      if (rule.everyMs && handlers[name]) await this.queue.schedule(name, rule.everyMs, {} as never);
+    }
     this.relay.start();
     this.pruneTimer = setInterval(() => void this.relay.prune().catch(() => undefined), 3_600_000);
     this.pruneTimer.unref();

@@ -16,6 +16,8 @@ export const ORGANISATION_REFERENCES: Reference[] = [
   { table: 'innovation_questions', column: 'organisation_id' },
   { table: 'follow_up_actions', column: 'organisation_id' },
   { table: 'support_record_organisations', column: 'organisation_id', uniqueWith: ['support_record_id'] },
+  { table: 'registrations', column: 'organisation_id' },
+  { table: 'group_attendances', column: 'organisation_id' },
 ];
 
 export const CONTACT_REFERENCES: Reference[] = [
@@ -23,6 +25,7 @@ export const CONTACT_REFERENCES: Reference[] = [
   { table: 'company_visit_contacts', column: 'contact_id', uniqueWith: ['visit_id'] },
   { table: 'innovation_questions', column: 'contact_id' },
   { table: 'support_record_contacts', column: 'contact_id', uniqueWith: ['support_record_id'] },
+  { table: 'registrations', column: 'contact_id' },
 ];
 
 /** Moves every reference from `fromId` to `toId`; link rows the survivor already has are dropped. */

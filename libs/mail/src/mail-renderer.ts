@@ -70,6 +70,7 @@ export class MailRenderer {
     this.hbs.registerHelper('date', (value: Date | string, lang: unknown) =>
       formatDateTime(value, typeof lang === 'string' ? lang : 'nl', false),
     );
+    this.hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
     this.hbs.registerHelper('datetime', (value: Date | string, lang: unknown) =>
       formatDateTime(value, typeof lang === 'string' ? lang : 'nl', true),
     );

@@ -38,6 +38,7 @@ function toNodemailer(mail: OutgoingMail & { from: string }) {
       filename: a.filename,
       contentType: a.contentType,
       content: Buffer.from(a.content, 'base64'),
+      ...(a.cid ? { cid: a.cid } : {}),
     })),
   };
 }

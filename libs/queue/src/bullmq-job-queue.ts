@@ -54,6 +54,16 @@ export class BullmqJobQueue extends JobQueue {
     });
   }
 
+  async schedule<N extends JobName>(name: N, everyMs: number, data: JobPayloads[N]): Promise<void> {
+    const rule = JOB_RULES[name];
+    // One scheduler per job name, kept in Redis: every worker upserts the same one.
+    await this.queue(rule.queue).upsertJobScheduler(name, { every: everyMs }, {
+      name,
+      data,
+      opts: { attempts: rule.retry.attempts, backoff: { type: 'exponential', delay: rule.retry.backoffMs }, priority: rule.priority, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } },
+    });
+  }
+
   async process(handlers: JobHandlers): Promise<void> {
     this.workerConnection = new IORedis(this.settings.url, { ...baseRedisOptions, maxRetriesPerRequest: null });
     this.workerConnection.on('error', (e) => this.logger.warn(`redis (worker): ${e.message}`));

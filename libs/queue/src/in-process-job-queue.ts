@@ -38,6 +38,19 @@ export class InProcessJobQueue extends JobQueue {
     this.later(options.delayMs ?? 0, () => this.enqueue(job));
   }
 
+  async schedule<N extends JobName>(name: N, everyMs: number, data: JobPayloads[N]): Promise<void> {
+    const tick = () => {
+      if (this.closed) return;
+      void this.add(name, data, { jobId: `${name}:${Math.floor(Date.now() / everyMs)}` });
+      const t = setTimeout(() => {
+        this.timers.delete(t);
+        tick();
+      }, everyMs);
+      this.timers.add(t);
+    };
+    tick();
+  }
+
   async process(handlers: JobHandlers): Promise<void> {
     this.handlers = handlers;
     this.pump();
@@ -88,8 +101,8 @@ export class InProcessJobQueue extends JobQueue {
 
   private async run(job: PendingJob): Promise<void> {
     const handler = this.handlers?.[job.name] as ((data: unknown, ctx: JobContext) => Promise<void>) | undefined;
-    const rule = JOB_RULES[job.name].retry;
-    if (!handler) {
+    const rule = JOB_RULES[job.name]?.retry;
+    if (!handler || !rule) {
       this.logger.error(`no processor for job ${job.name}; dropped ${job.id}`);
       return;
     }

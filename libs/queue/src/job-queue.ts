@@ -31,6 +31,8 @@ export interface QueueHealth {
 export abstract class JobQueue {
   abstract readonly driver: 'redis' | 'in-process';
   abstract add<N extends JobName>(name: N, data: JobPayloads[N], options?: JobOptions): Promise<void>;
+  /** Runs a job every `everyMs` (a scheduler on the queue: once per period, however many workers run). */
+  abstract schedule<N extends JobName>(name: N, everyMs: number, data: JobPayloads[N]): Promise<void>;
   /** Starts consuming with these processors (the worker's part). */
   abstract process(handlers: JobHandlers): Promise<void>;
   abstract health(): Promise<QueueHealth>;

@@ -8,6 +8,8 @@ export interface MailAttachment {
   contentType: string;
   /** base64 */
   content: string;
+  /** Set to show the attachment inside the HTML part as <img src="cid:…">. */
+  cid?: string;
 }
 
 /** A message rendered and ready to deliver: render first, then send. */
@@ -29,13 +31,30 @@ export interface SendMailJob {
   mail: OutgoingMail;
 }
 
+/** Writes the accepted lines of a previewed CSV import (libs/crm/src/import). */
+export interface RunImportJob {
+  importId: string;
+}
+
+/** Renders and sends one mail about a registration (written by keyport_register and friends in SQL). */
+export interface RegistrationMailJob {
+  registrationId: string;
+  kind: 'confirmed' | 'waitlisted' | 'promoted' | 'cancelled' | 'event_cancelled' | 'waitlist_closed' | 'registration_closed' | 'reminder';
+}
+
+/** Finds registrations whose reminder is due and queues their mails (a scheduled sweep). */
+export type EventRemindersJob = Record<string, never>;
+
 export interface JobPayloads {
   'send-mail': SendMailJob;
+  'registration-mail': RegistrationMailJob;
+  'event-reminders': EventRemindersJob;
+  'run-import': RunImportJob;
 }
 
 export type JobName = keyof JobPayloads;
 
-export const QUEUE_NAMES = ['mail'] as const;
+export const QUEUE_NAMES = ['mail', 'imports'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 export interface RetryRule {
@@ -44,8 +63,20 @@ export interface RetryRule {
   backoffMs: number;
 }
 
-export const JOB_RULES: Record<JobName, { queue: QueueName; retry: RetryRule; priority: number }> = {
+export interface JobRule {
+  queue: QueueName;
+  retry: RetryRule;
+  priority: number;
+  /** Run on this schedule (ms between runs) by the workers, once per period however many run. */
+  everyMs?: number;
+}
+
+export const JOB_RULES: Record<JobName, JobRule> = {
   'send-mail': { queue: 'mail', retry: { attempts: 8, backoffMs: 2_000 }, priority: 5 },
+  'registration-mail': { queue: 'mail', retry: { attempts: 8, backoffMs: 2_000 }, priority: 1 },
+  'event-reminders': { queue: 'mail', retry: { attempts: 3, backoffMs: 5_000 }, priority: 3, everyMs: 60_000 },
+  // An import resumes where it stopped (its progress commits with each batch), so a retry is cheap.
+  'run-import': { queue: 'imports', retry: { attempts: 3, backoffMs: 10_000 }, priority: 5 },
 };
 
 export interface JobOptions {

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { JobQueue } from './job-queue';
-import { JobName } from './jobs';
+import { JOB_RULES, JobName } from './jobs';
 
 interface OutboxRow {
   id: string;
@@ -72,8 +72,9 @@ export class OutboxRelay {
       const rows: OutboxRow[] = await manager.query(
         `SELECT id, name, payload, priority,
                 GREATEST(0, (EXTRACT(EPOCH FROM run_at - now()) * 1000))::bigint AS delay_ms
-           FROM job_outbox WHERE relayed_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        [batchSize],
+           FROM job_outbox WHERE relayed_at IS NULL AND name = ANY($2) ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        // Only jobs this version knows: a newer version's jobs wait for a worker that can run them.
+        [batchSize, Object.keys(JOB_RULES)],
       );
       if (rows.length === 0) return 0;
       for (const row of rows) {

@@ -28,6 +28,7 @@ interface NavItem {
 const CRM_ROLES = [Role.AccountManager, Role.Organiser];
 const NAV: NavItem[] = [
   { href: '/', key: 'nav.home' },
+  { href: '/manage/events', key: 'nav.events' },
   { href: '/crm/organisations', key: 'nav.organisations', roles: CRM_ROLES },
   { href: '/crm/contacts', key: 'nav.contacts', roles: CRM_ROLES },
   { href: '/crm/visits', key: 'nav.visits', roles: CRM_ROLES },
@@ -40,10 +41,16 @@ const NAV: NavItem[] = [
   { href: '/api/docs', key: 'nav.api' },
 ];
 
+/** The language asked for with ?lang= on this request (taken out of the query by an onRequest hook). */
+function requestedLang(req: FastifyRequest): Lang | undefined {
+  const asked = (req as FastifyRequest & { requestedLang?: string }).requestedLang ?? (req.query as Record<string, unknown> | undefined)?.lang;
+  return asked === 'nl' || asked === 'en' ? asked : undefined;
+}
+
 /** The reader's language: ?lang= (remembered in a cookie), else the cookie, else Dutch. */
 export function resolveLang(req: FastifyRequest): Lang {
-  const query = (req.query as Record<string, unknown> | undefined)?.lang;
-  if (query === 'nl' || query === 'en') return query;
+  const query = requestedLang(req);
+  if (query) return query;
   const cookie = (req as unknown as { cookies?: Record<string, string> }).cookies?.[LANG_COOKIE];
   return cookie === 'en' ? 'en' : 'nl';
 }
@@ -96,8 +103,8 @@ export class PageRenderer {
 
   html(req: FastifyRequest, reply: FastifyReply, view: string, data: Record<string, unknown>, options: RenderOptions = {}): string {
     const lang = resolveLang(req);
-    const query = (req.query as Record<string, unknown> | undefined)?.lang;
-    if (query === 'nl' || query === 'en') {
+    const query = requestedLang(req);
+    if (query) {
       reply.setCookie(LANG_COOKIE, query, { path: '/', sameSite: 'lax', httpOnly: true, maxAge: 365 * 24 * 3600 });
     }
     const actor = (req as AuthenticatedRequest).actor;

@@ -49,23 +49,37 @@ export class ContactsService {
     private readonly audit: AuditService,
   ) {}
 
-  /** Same email, or the same full name (ignoring case and accents) at one of the same organisations. */
+  /**
+   * Same email, or the same full name (ignoring case, accents and punctuation) at one of the same
+   * organisations. Two indexed lookups: by email, and among the people of the given organisations.
+   */
   async findDuplicates(input: { firstName?: string; lastName?: string; email?: string | null; organisationIds?: string[] }, excludeId?: string, m: EntityManager = this.dataSource.manager): Promise<ContactDuplicate[]> {
-    const nameKey = input.firstName && input.lastName ? textKey(`${input.firstName} ${input.lastName}`) : null;
-    const rows: (ContactDuplicate & { email_match: boolean; name_match: boolean })[] = await m.query(
-      `SELECT c.id, c.first_name || ' ' || c.last_name AS name, c.email,
-              (c.email IS NOT NULL AND lower(c.email) = lower($1)) AS email_match,
-              ($2::text IS NOT NULL AND EXISTS (SELECT 1 FROM contact_organisations l WHERE l.contact_id = c.id AND l.organisation_id = ANY($3::uuid[]))
-                AND lower(regexp_replace(c.first_name || ' ' || c.last_name, '[^[:alnum:]]+', ' ', 'g')) = $2) AS name_match
-         FROM contacts c
-        WHERE c.merged_into_id IS NULL AND c.erased_at IS NULL AND ($4::uuid IS NULL OR c.id <> $4::uuid)
-          AND ((c.email IS NOT NULL AND lower(c.email) = lower($1))
-               OR ($2::text IS NOT NULL AND EXISTS (SELECT 1 FROM contact_organisations l WHERE l.contact_id = c.id AND l.organisation_id = ANY($3::uuid[]))
-                   AND lower(regexp_replace(c.first_name || ' ' || c.last_name, '[^[:alnum:]]+', ' ', 'g')) = $2))
-        LIMIT 10`,
-      [input.email ?? null, nameKey, input.organisationIds ?? [], excludeId ?? null],
-    );
-    return rows.map(({ email_match, name_match, ...r }) => ({ ...r, reasons: [...(email_match ? ['email' as const] : []), ...(name_match ? ['name' as const] : [])] }));
+    const found = new Map<string, ContactDuplicate>();
+    const add = (row: { id: string; name: string; email: string | null }, reason: 'email' | 'name') => {
+      const entry = found.get(row.id) ?? { ...row, reasons: [] };
+      if (!entry.reasons.includes(reason)) entry.reasons.push(reason);
+      found.set(row.id, entry);
+    };
+    const active = `c.merged_into_id IS NULL AND c.erased_at IS NULL AND ($2::uuid IS NULL OR c.id <> $2::uuid)`;
+    if (input.email) {
+      const rows = await m.query(
+        `SELECT c.id, c.first_name || ' ' || c.last_name AS name, c.email FROM contacts c WHERE lower(c.email) = lower($1) AND ${active} LIMIT 5`,
+        [input.email, excludeId ?? null],
+      );
+      for (const row of rows) add(row, 'email');
+    }
+    const orgIds = (input.organisationIds ?? []).filter(isUuid);
+    if (input.firstName && input.lastName && orgIds.length) {
+      const key = textKey(`${input.firstName} ${input.lastName}`);
+      const rows: { id: string; name: string; email: string | null }[] = await m.query(
+        `SELECT DISTINCT c.id, c.first_name || ' ' || c.last_name AS name, c.email
+           FROM contact_organisations l JOIN contacts c ON c.id = l.contact_id
+          WHERE l.organisation_id = ANY($1::uuid[]) AND ${active} LIMIT 2000`,
+        [orgIds, excludeId ?? null],
+      );
+      for (const row of rows) if (textKey(row.name) === key) add(row, 'name');
+    }
+    return [...found.values()].slice(0, 10);
   }
 
   async create(actor: Actor | 'system', input: CreateContactDto, manager?: EntityManager): Promise<Contact> {

@@ -38,6 +38,7 @@ export class Crm1732790000000 implements MigrationInterface {
     await q.query(`CREATE UNIQUE INDEX organisations_kvk_key ON organisations (kvk_number) WHERE kvk_number IS NOT NULL AND merged_into_id IS NULL`);
     await q.query(`CREATE INDEX organisations_name_key_idx ON organisations (name_key, municipality_key) WHERE merged_into_id IS NULL`);
     await q.query(`CREATE INDEX organisations_name_trgm ON organisations USING gin (name gin_trgm_ops)`);
+    await q.query(`CREATE INDEX organisations_city_trgm ON organisations USING gin (city gin_trgm_ops)`);
     await q.query(`CREATE INDEX organisations_tags_idx ON organisations USING gin (tags)`);
     await q.query(`CREATE INDEX organisations_manager_idx ON organisations (account_manager_id)`);
 
