@@ -158,11 +158,17 @@ describe('CRM records on PostgreSQL: duplicates, merge, audit, GDPR', () => {
                   (SELECT count(*) FROM contacts)::int AS contacts`,
           [org.id],
         );
+      const { newEvent } = await import('../utils/event-factories');
+      const { RegistrationsService } = await import('@keyport/events');
+      const event = await newEvent(app, { capacity: 10, questions: [{ label: 'Dieet', kind: 'text' }] });
+      const reg = await app.get(RegistrationsService).register({ id: event.id }, { firstName: 'X', lastName: 'Y', email: c.email!, answers: { [event.questions[0].id]: 'geen noten' } }, { source: 'public' });
       const before = await figures();
 
       await contacts.erase(admin, c.id);
 
       expect(await figures()).toEqual(before);
+      const [registration] = await db.query(`SELECT email, answers, status, contact_id FROM registrations WHERE id = $1`, [reg.id]);
+      expect(registration).toEqual({ email: `erased-${reg.id}@invalid`, answers: {}, status: 'confirmed', contact_id: c.id });
       const erased = await contacts.get(c.id);
       expect(erased).toMatchObject({ firstName: ERASED_NAME, lastName: '', email: null, phone: null, jobTitle: null, notes: null, mailingConsent: false });
       expect(erased.erasedAt).not.toBeNull();

@@ -132,3 +132,30 @@ describe('signing up again after cancelling', () => {
     expect((await registrations.register({ id: event.id }, person(500, { email }), { source: 'public' })).created).toBe(false);
   });
 });
+
+describe('after the event', () => {
+  let app: NestFastifyApplication;
+  beforeAll(async () => {
+    app = await createTestApp();
+  });
+  afterAll(() => app.close());
+
+  it('marks an event that ended over 12 hours ago as held; registrations not checked in become no-shows', async () => {
+    const { EventsHeldProcessor } = await import('@keyport/events');
+    const registrations = app.get(RegistrationsService);
+    const event = await newEvent(app, { capacity: 10 });
+    const came = await registrations.register({ id: event.id }, person(600), { source: 'public' });
+    const absent = await registrations.register({ id: event.id }, person(601), { source: 'public' });
+    const recent = await newEvent(app, { capacity: 10 });
+    await registrations.register({ id: recent.id }, person(602), { source: 'public' });
+    const db = app.get(DataSource);
+    await db.query(`UPDATE registrations SET status = 'attended', checked_in_at = now() WHERE id = $1`, [came.id]);
+    await db.query(`UPDATE events SET starts_at = now() - interval '2 days', ends_at = now() - interval '13 hours' WHERE id = $1`, [event.id]);
+    await db.query(`UPDATE events SET starts_at = now() - interval '3 hours', ends_at = now() - interval '1 hour' WHERE id = $1`, [recent.id]);
+    await app.get(EventsHeldProcessor).process();
+    expect((await app.get(EventsService).get(event.id)).status).toBe('held');
+    expect((await registrations.get(absent.id)).status).toBe('no_show');
+    expect((await registrations.get(came.id)).status).toBe('attended');
+    expect((await app.get(EventsService).get(recent.id)).status).toBe('published');
+  });
+});

@@ -8,3 +8,4 @@ export * from './group-attendance.service';
 export * from './registrations.service';
 export * from './registration-mail.processor';
 export * from './event-reminders.processor';
+export * from './events-held.processor';

@@ -45,8 +45,12 @@ export interface RegistrationMailJob {
 /** Finds registrations whose reminder is due and queues their mails (a scheduled sweep). */
 export type EventRemindersJob = Record<string, never>;
 
+/** Marks events that ended as held: confirmed registrations not checked in become no-shows. */
+export type EventsHeldJob = Record<string, never>;
+
 export interface JobPayloads {
   'send-mail': SendMailJob;
+  'events-held': EventsHeldJob;
   'registration-mail': RegistrationMailJob;
   'event-reminders': EventRemindersJob;
   'run-import': RunImportJob;
@@ -75,6 +79,7 @@ export const JOB_RULES: Record<JobName, JobRule> = {
   'send-mail': { queue: 'mail', retry: { attempts: 8, backoffMs: 2_000 }, priority: 5 },
   'registration-mail': { queue: 'mail', retry: { attempts: 8, backoffMs: 2_000 }, priority: 1 },
   'event-reminders': { queue: 'mail', retry: { attempts: 3, backoffMs: 5_000 }, priority: 3, everyMs: 60_000 },
+  'events-held': { queue: 'mail', retry: { attempts: 3, backoffMs: 60_000 }, priority: 9, everyMs: 15 * 60_000 },
   // An import resumes where it stopped (its progress commits with each batch), so a retry is cheap.
   'run-import': { queue: 'imports', retry: { attempts: 3, backoffMs: 10_000 }, priority: 5 },
 };

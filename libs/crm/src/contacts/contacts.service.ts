@@ -209,16 +209,19 @@ export class ContactsService {
   async exportPersonalData(actor: Actor, id: string): Promise<Record<string, unknown>> {
     const contact = await this.get(id);
     const q = (sql: string) => this.dataSource.query(sql, [id]);
-    const [visits, questions, support, audit] = await Promise.all([
+    const [visits, questions, support, audit, registrations] = await Promise.all([
       q(`SELECT v.id, v.visited_on AS "visitedOn", o.name AS organisation, v.notes FROM company_visit_contacts vc
            JOIN company_visits v ON v.id = vc.visit_id JOIN organisations o ON o.id = v.organisation_id WHERE vc.contact_id = $1 ORDER BY v.visited_on`),
       q(`SELECT id, question, status, raised_on AS "raisedOn", answer FROM innovation_questions WHERE contact_id = $1 ORDER BY raised_on`),
       q(`SELECT s.id, s.kind, s.title, s.started_on AS "startedOn", s.ended_on AS "endedOn" FROM support_record_contacts sc
            JOIN support_records s ON s.id = sc.support_record_id WHERE sc.contact_id = $1`),
       q(`SELECT at, action, actor_name AS "actorName", changes FROM audit_log WHERE entity = 'contact' AND entity_id = $1::text ORDER BY at`),
+      q(`SELECT r.id, e.title AS event, e.starts_at AS "startsAt", r.status, r.email, r.participant_type AS "participantType", r.answers,
+                r.mailing_consent AS "mailingConsent", r.created_at AS "registeredAt", r.checked_in_at AS "checkedInAt"
+           FROM registrations r JOIN events e ON e.id = r.event_id WHERE r.contact_id = $1 ORDER BY r.created_at`),
     ]);
     await this.dataSource.transaction((m) => this.audit.record(m, actor, 'update', 'contact', id, {}, 'personal data exported'));
-    return { exportedAt: new Date().toISOString(), contact, companyVisits: visits, innovationQuestions: questions, supportRecords: support, history: audit };
+    return { exportedAt: new Date().toISOString(), contact, registrations, companyVisits: visits, innovationQuestions: questions, supportRecords: support, history: audit };
   }
 
   /**
@@ -236,6 +239,8 @@ export class ContactsService {
         mailingConsent: false, consentAt: null, consentSource: null, erasedAt: new Date(),
       });
       await m.query(`UPDATE audit_log SET changes = '{}', summary = NULL WHERE entity = 'contact' AND entity_id = $1`, [id]);
+      // Registrations keep counting (status, organisation, event) but lose the address and the answers.
+      await m.query(`UPDATE registrations SET email = 'erased-' || id || '@invalid', answers = '{}', updated_at = now() WHERE contact_id = $1`, [id]);
       if (email) {
         await m.query(`DELETE FROM local_mail WHERE lower(recipients) = lower($1)`, [email]);
         await m.query(`DELETE FROM job_outbox WHERE relayed_at IS NOT NULL AND lower(payload->'mail'->>'to') = lower($1)`, [email]);

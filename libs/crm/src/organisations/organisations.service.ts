@@ -27,7 +27,7 @@ export class PossibleDuplicateError extends ConflictError {
 }
 
 export interface TimelineItem {
-  kind: 'visit' | 'question' | 'follow_up' | 'support';
+  kind: 'visit' | 'question' | 'follow_up' | 'support' | 'registration' | 'group';
   id: string;
   day: string;
   title: string | null;
@@ -152,6 +152,14 @@ export class OrganisationsService {
          UNION ALL
          SELECT 'support', s.id, s.started_on::text, s.title, NULL, s.kind, '/crm/support/' || s.id, s.created_at
            FROM support_records s JOIN support_record_organisations so ON so.support_record_id = s.id WHERE so.organisation_id = $1
+         UNION ALL
+         SELECT 'registration', r.id, (e.starts_at AT TIME ZONE 'Europe/Amsterdam')::date::text, e.title,
+                c.first_name || ' ' || c.last_name, r.status, '/manage/events/' || e.id, r.created_at
+           FROM registrations r JOIN events e ON e.id = r.event_id JOIN contacts c ON c.id = r.contact_id WHERE r.organisation_id = $1
+         UNION ALL
+         SELECT 'group', g.id, (e.starts_at AT TIME ZONE 'Europe/Amsterdam')::date::text, e.title || ': ' || g.label,
+                NULL, g.headcount::text, '/manage/events/' || e.id, g.created_at
+           FROM group_attendances g JOIN events e ON e.id = g.event_id WHERE g.organisation_id = $1
        ) t ORDER BY day DESC, created_at DESC LIMIT $2`,
       [id, limit],
     );
