@@ -214,4 +214,16 @@ describe('CSV imports over HTTP', () => {
     expect(page.statusCode).toBe(303);
     expect(page.headers.location).toBe('/login?next=%2Fcrm%2Fimports');
   });
+
+  it('deletes an import with its stored file and line results, keeping what it created; not while it runs', async () => {
+    const csv = `name,type,municipality\nVerwijderbaar ${Date.now()},company,Weert\n`;
+    const created = await api('POST', '/api/v1/imports', multipart({ kind: 'organisations' }, { name: 'weg.csv', content: csv }));
+    expect(created.statusCode).toBe(201);
+    const id = created.json().id;
+    const del = await app.inject({ method: 'DELETE', url: `/api/v1/imports/${id}`, headers: { authorization: `Bearer ${token}` } });
+    expect(del.statusCode).toBe(204);
+    expect((await api('GET', `/api/v1/imports/${id}`)).statusCode).toBe(404);
+    const again = await app.inject({ method: 'DELETE', url: `/api/v1/imports/${id}`, headers: { authorization: `Bearer ${token}` } });
+    expect(again.statusCode).toBe(404);
+  });
 });

@@ -91,6 +91,21 @@ export class ImportsService {
     return this.get(actor, id);
   }
 
+  /**
+   * Deletes an import: the uploaded file (personal data of everyone in it) and its per-line results. What
+   * it created stays. Not while it is queued or running.
+   */
+  async delete(actor: Actor, id: string): Promise<void> {
+    mayImport(actor);
+    await this.dataSource.transaction(async (m) => {
+      const current = await this.repo.lock(m, id);
+      if (!current) throw new NotFoundError('Import');
+      if (current.status === 'queued' || current.status === 'running') throw new ConflictError('This import is queued or running; delete it when it is done');
+      await m.query(`DELETE FROM imports WHERE id = $1`, [id]);
+    });
+    this.logger.log(`import ${id} deleted`);
+  }
+
   async list(actor: Actor, page?: number, pageSize?: number): Promise<Page<ImportView>> {
     mayImport(actor);
     return this.repo.list(page, pageSize);

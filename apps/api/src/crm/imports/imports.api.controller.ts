@@ -1,7 +1,7 @@
 import { ValidationError } from '@keyport/common';
 import { exampleCsv, IMPORT_KINDS, ImportProgress, ImportsService, ImportView, parseKind } from '@keyport/crm/import';
 import { Actor, Role } from '@keyport/users';
-import { Controller, Get, HttpCode, Param, PayloadTooLargeException, Post, Query, Req, Res } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Param, PayloadTooLargeException, Post, Query, Req, Res } from '@nestjs/common';
 import {
   ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiConflictResponse, ApiConsumes, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiPayloadTooLargeResponse,
   ApiProduces, ApiQuery, ApiTags,
@@ -94,6 +94,13 @@ export class ImportsApiController {
   @ApiConflictResponse({ description: 'The import is already queued, running or done' })
   run(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<ImportView> {
     return this.imports.requestRun(actor, id);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete an import: its stored file and per-line results (what it created stays)' })
+  async delete(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<void> {
+    await this.imports.delete(actor, id);
   }
 
   @Get(':id/report')
