@@ -2,8 +2,7 @@ import { RegistrationsService } from '@keyport/events';
 import { Role } from '@keyport/users';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Browser, Page } from 'playwright-core';
-import { createTestApp } from '../utils/app';
-import { describeWithBrowser, launchBrowser, screenshot, seriousA11yViolations } from '../utils/browser';
+import { describeWithBrowser, screenshot, seriousA11yViolations, startBrowserApp } from '../utils/browser';
 import { newEvent } from '../utils/event-factories';
 import { newUser, TEST_PASSWORD } from '../utils/factories';
 
@@ -13,10 +12,7 @@ describeWithBrowser('check-in at the door on a phone (Chromium, axe-core)', () =
   let base: string;
 
   beforeAll(async () => {
-    app = await createTestApp();
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-    browser = await launchBrowser();
+    ({ app, browser, base } = await startBrowserApp());
   });
   afterAll(async () => {
     await browser?.close();

@@ -2,8 +2,7 @@ import { Role } from '@keyport/users';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
 import { Browser, Page } from 'playwright-core';
-import { createTestApp } from '../utils/app';
-import { describeWithBrowser, launchBrowser, screenshot, seriousA11yViolations } from '../utils/browser';
+import { describeWithBrowser, screenshot, seriousA11yViolations, startBrowserApp } from '../utils/browser';
 import { newUser, TEST_PASSWORD } from '../utils/factories';
 
 describeWithBrowser('CSV import pages in a real browser (Chromium, axe-core)', () => {
@@ -12,10 +11,7 @@ describeWithBrowser('CSV import pages in a real browser (Chromium, axe-core)', (
   let base: string;
 
   beforeAll(async () => {
-    app = await createTestApp({ REDIS_URL: undefined });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-    browser = await launchBrowser();
+    ({ app, browser, base } = await startBrowserApp({ REDIS_URL: undefined }));
   });
   afterAll(async () => {
     await browser?.close();

@@ -1,8 +1,7 @@
 import { Role } from '@keyport/users';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Browser, BrowserContext, Page } from 'playwright-core';
-import { createTestApp } from '../utils/app';
-import { describeWithBrowser, launchBrowser, screenshot, seriousA11yViolations } from '../utils/browser';
+import { describeWithBrowser, screenshot, seriousA11yViolations, startBrowserApp } from '../utils/browser';
 import { newUser, TEST_PASSWORD } from '../utils/factories';
 
 describeWithBrowser('staff pages in a real browser (Chromium, axe-core)', () => {
@@ -11,11 +10,7 @@ describeWithBrowser('staff pages in a real browser (Chromium, axe-core)', () => 
   let base: string;
 
   beforeAll(async () => {
-    app = await createTestApp();
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    base = await app.getUrl();
-    base = base.replace('[::1]', '127.0.0.1');
-    browser = await launchBrowser();
+    ({ app, browser, base } = await startBrowserApp());
   });
   afterAll(async () => {
     await browser?.close();

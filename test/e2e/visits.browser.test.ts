@@ -2,8 +2,7 @@ import { todayInAmsterdam } from '@keyport/crm/visits';
 import { Role } from '@keyport/users';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Browser, Page } from 'playwright-core';
-import { createTestApp } from '../utils/app';
-import { describeWithBrowser, launchBrowser, screenshot, seriousA11yViolations } from '../utils/browser';
+import { describeWithBrowser, screenshot, seriousA11yViolations, startBrowserApp } from '../utils/browser';
 import { newContact, newOrganisation } from '../utils/crm-factories';
 import { newUser, TEST_PASSWORD } from '../utils/factories';
 
@@ -19,10 +18,7 @@ describeWithBrowser('company visits in a real browser (Chromium, axe-core, no Ja
   let auditor: Page;
 
   beforeAll(async () => {
-    app = await createTestApp();
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-    browser = await launchBrowser();
+    ({ app, browser, base } = await startBrowserApp());
   });
   afterEach(async () => {
     await auditor?.context().close();

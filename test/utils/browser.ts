@@ -1,7 +1,9 @@
 import AxeBuilder from '@axe-core/playwright';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Browser, chromium, Page } from 'playwright-core';
+import { createTestApp } from './app';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts');
@@ -34,4 +36,12 @@ export async function seriousA11yViolations(page: Page): Promise<string[]> {
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+/** The whole app listening on 127.0.0.1 (a free port) and a Chromium to drive it. */
+export async function startBrowserApp(env: Record<string, string | undefined> = {}): Promise<{ app: NestFastifyApplication; browser: Browser; base: string }> {
+  const app = await createTestApp(env);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  return { app, browser: await launchBrowser(), base };
 }

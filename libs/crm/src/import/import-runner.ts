@@ -13,6 +13,8 @@ import { batches, IMPORT_BATCH_SIZE, skip } from './import-stream';
 import { RowReason } from './import.types';
 import { ImportsRepository } from './imports.repository';
 
+const ANALYZE_EVERY_BATCHES = 8;
+
 /** A line failed in a batch written without savepoints: the batch is rolled back and written again, line by line. */
 class RetryLineByLine extends Error {}
 
@@ -55,12 +57,18 @@ export class ImportRunner {
     let position = start.processedRows;
     try {
       const lines = skip(readCsv(start.kind, this.repo.file(importId)), position);
+      let batchesWritten = 0;
       for await (const batch of batches(lines, IMPORT_BATCH_SIZE)) {
         if (!(await this.writeBatch(importId, start.kind, actor, batch, position))) {
           this.logger.warn(`import ${importId}: another runner took over at line ${position}; stopping`);
           return;
         }
         position += batch.length;
+        // A large import can grow the tables many times over before autovacuum notices; stale statistics
+        // then make the planner scan whole tables for every duplicate check. Refresh them as we go.
+        if (++batchesWritten % ANALYZE_EVERY_BATCHES === 0) {
+          await this.dataSource.query(`ANALYZE organisations, contacts, contact_organisations`);
+        }
       }
       await this.dataSource.transaction(async (m) => {
         const current = await this.repo.lock(m, importId);
