@@ -76,17 +76,12 @@ export async function runSignupBench(): Promise<void> {
     });
     const httpSeconds = (Date.now() - started) / 1000;
     const counts = await events.stats(event.id);
+    const rawEvent = await makeEvent('Symposium raw');
     await app.close();
 
     // Straight to PostgreSQL: the same function, the same concurrency, no HTTP or Nest.
     const pool = new Pool({ connectionString: url.toString(), max: Math.min(CLIENTS, 90), application_name: 'bench-raw' });
     pool.on('error', () => undefined);
-    const app2 = await createApp(config);
-    const rawEvent = await (async () => {
-      const e = await app2.get(EventsService).create(actor, { title: 'Symposium raw', format: 'symposium', programmeLines: ['innovation'], startsAt: new Date(Date.now() + 7 * 864e5).toISOString(), endsAt: new Date(Date.now() + 7 * 864e5 + 7200e3).toISOString(), capacity: SEATS });
-      return app2.get(EventsService).publish(actor, e.id);
-    })();
-    await app2.close();
     let next = 0;
     const latencies: number[] = [];
     const rawStart = Date.now();

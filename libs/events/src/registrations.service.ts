@@ -1,5 +1,5 @@
 import { APP_CONFIG, AppConfig } from '@keyport/config';
-import { ConflictError, escapeLike, NotFoundError, Page, pageOf, pageWindow, TokenSigner, ValidationError } from '@keyport/common';
+import { allPages, ConflictError, escapeLike, NotFoundError, Page, pageOf, pageWindow, TokenSigner, ValidationError } from '@keyport/common';
 import { AuditService, organisationNameKey, parseMunicipality } from '@keyport/crm';
 import { Actor } from '@keyport/users';
 import { Inject, Injectable } from '@nestjs/common';
@@ -204,12 +204,8 @@ export class RegistrationsService {
     return pageOf(rows, count[0].n, page, pageSize);
   }
 
-  async *all(eventId: string, query: RegistrationQuery): AsyncGenerator<RegistrationView> {
-    for (let p = 1; ; p++) {
-      const result = await this.list(eventId, { ...query, page: p, pageSize: 200 });
-      yield* result.items;
-      if (p >= result.pages) return;
-    }
+  all(eventId: string, query: RegistrationQuery): AsyncGenerator<RegistrationView> {
+    return allPages((page, pageSize) => this.list(eventId, { ...query, page, pageSize }));
   }
 
   private async definition(ref: { id?: string; slug?: string }): Promise<EventView> {

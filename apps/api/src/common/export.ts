@@ -87,3 +87,11 @@ export async function streamExport<T>(reply: FastifyReply, format: ExportFormat,
   writing.catch((error) => out.destroy(error));
   await reply.type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet').send(out);
 }
+
+/** A list's filters as extra query parameters for its export links (without paging, format or language). */
+export function exportQuery(url: string): string {
+  const params = new URL(url, 'http://x').searchParams;
+  for (const p of ['page', 'format', 'lang']) params.delete(p);
+  const rest = params.toString();
+  return rest ? `&${rest}` : '';
+}

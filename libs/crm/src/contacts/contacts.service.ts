@@ -1,4 +1,4 @@
-import { ConflictError, escapeLike, ForbiddenError, NotFoundError, Page, pageOf, pageWindow, ValidationError } from '@keyport/common';
+import { allPages, ConflictError, escapeLike, ForbiddenError, NotFoundError, Page, pageOf, pageWindow, ValidationError } from '@keyport/common';
 import { Actor, normaliseEmail, Role } from '@keyport/users';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
@@ -152,12 +152,8 @@ export class ContactsService {
     return pageOf(rows.map(toView), count[0].n, page, pageSize);
   }
 
-  async *all(query: ContactQuery): AsyncGenerator<ContactView> {
-    for (let p = 1; ; p++) {
-      const result = await this.list({ ...query, page: p, pageSize: 200 });
-      yield* result.items;
-      if (p >= result.pages) return;
-    }
+  all(query: ContactQuery): AsyncGenerator<ContactView> {
+    return allPages((page, pageSize) => this.list({ ...query, page, pageSize }));
   }
 
   async addLink(actor: Actor, contactId: string, link: ContactOrganisationDto): Promise<void> {

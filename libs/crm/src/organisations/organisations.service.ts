@@ -1,4 +1,4 @@
-import { ConflictError, escapeLike, ForbiddenError, NotFoundError, Page, pageOf, pageWindow, ValidationError } from '@keyport/common';
+import { allPages, ConflictError, escapeLike, ForbiddenError, NotFoundError, Page, pageOf, pageWindow, ValidationError } from '@keyport/common';
 import { Actor, Role } from '@keyport/users';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
@@ -123,13 +123,8 @@ export class OrganisationsService {
     return pageOf(rows.map(toView), count[0].n, page, pageSize);
   }
 
-  /** Every match, a page at a time (exports never hold more than one page of rows). */
-  async *all(query: OrganisationQuery): AsyncGenerator<OrganisationView> {
-    for (let p = 1; ; p++) {
-      const result = await this.list({ ...query, page: p, pageSize: 200 });
-      yield* result.items;
-      if (p >= result.pages) return;
-    }
+  all(query: OrganisationQuery): AsyncGenerator<OrganisationView> {
+    return allPages((page, pageSize) => this.list({ ...query, page, pageSize }));
   }
 
   /**

@@ -1,4 +1,4 @@
-import { ConflictError, escapeLike, FieldError, ForbiddenError, NotFoundError, Page, pageOf, pageWindow, ValidationError } from '@keyport/common';
+import { allPages, ConflictError, escapeLike, FieldError, ForbiddenError, NotFoundError, Page, pageOf, pageWindow, ValidationError } from '@keyport/common';
 import { Actor, Role } from '@keyport/users';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
@@ -135,13 +135,8 @@ export class SupportRecordsService {
     return pageOf(rows, count[0].n, page, pageSize);
   }
 
-  /** Every match, a page at a time (exports never hold more than one page of rows). */
-  async *all(query: SupportRecordQuery): AsyncGenerator<SupportRecordSummary> {
-    for (let p = 1; ; p++) {
-      const result = await this.list({ ...query, page: p, pageSize: 200 });
-      yield* result.items;
-      if (p >= result.pages) return;
-    }
+  all(query: SupportRecordQuery): AsyncGenerator<SupportRecordSummary> {
+    return allPages((page, pageSize) => this.list({ ...query, page, pageSize }));
   }
 
   /** The records an organisation (or one merged into it) takes part in, newest first: its timeline. */

@@ -1,4 +1,4 @@
-import { escapeLike, FieldError, NotFoundError, Page, pageOf, pageWindow, ValidationError } from '@keyport/common';
+import { allPages, escapeLike, FieldError, NotFoundError, Page, pageOf, pageWindow, ValidationError } from '@keyport/common';
 import { Actor } from '@keyport/users';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
@@ -159,13 +159,8 @@ export class CompanyVisitsService {
     return pageOf(rows, count[0].n, page, pageSize);
   }
 
-  /** Every match, a page at a time (exports never hold more than one page of rows). */
-  async *all(actor: Actor, query: VisitQuery): AsyncGenerator<VisitView> {
-    for (let p = 1; ; p++) {
-      const result = await this.list(actor, { ...query, page: p, pageSize: 200 });
-      yield* result.items;
-      if (p >= result.pages) return;
-    }
+  all(actor: Actor, query: VisitQuery): AsyncGenerator<VisitView> {
+    return allPages((page, pageSize) => this.list(actor, { ...query, page, pageSize }));
   }
 
   /** The visits this staff member made, newest first. */

@@ -8,10 +8,9 @@ import { Body, Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/com
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentActor, Roles } from '../../auth/auth.decorators';
-import { streamExport } from '../../common/export';
+import { exportQuery, streamExport } from '../../common/export';
 import { fieldMap, FormErrors, validateForm } from '../../common/validation';
 import { PageRenderer, resolveLang } from '../../pages/page-renderer';
-import { exportQuery } from '../organisations/organisations.pages.controller';
 import { contactColumns } from './contact.columns';
 
 const BASE = '/crm/contacts';

@@ -8,7 +8,7 @@ import { Body, Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/com
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentActor, Roles } from '../../auth/auth.decorators';
-import { streamExport } from '../../common/export';
+import { exportQuery, streamExport } from '../../common/export';
 import { fieldMap, FormErrors, validateForm } from '../../common/validation';
 import { PageRenderer, resolveLang } from '../../pages/page-renderer';
 import { organisationColumns } from './organisation.columns';
@@ -159,13 +159,4 @@ export class OrganisationsPagesController {
       { status },
     );
   }
-}
-
-/** The list's filters, for the export links (without paging). */
-export function exportQuery(url: string): string {
-  const params = new URL(url, 'http://x').searchParams;
-  params.delete('page');
-  params.delete('format');
-  const rest = params.toString();
-  return rest ? `&${rest}` : '';
 }

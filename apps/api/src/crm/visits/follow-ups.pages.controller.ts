@@ -5,11 +5,11 @@ import { Body, Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/com
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentActor, Roles } from '../../auth/auth.decorators';
-import { streamExport } from '../../common/export';
+import { exportQuery, streamExport } from '../../common/export';
 import { FormErrors, validateForm } from '../../common/validation';
 import { PageRenderer, resolveLang } from '../../pages/page-renderer';
 import { followUpColumns } from './visits.columns';
-import { exportQuery, fieldsOf, formErrors, returnPath, Translate } from './visit-pages.util';
+import { fieldsOf, formErrors, returnPath, Translate } from './visit-pages.util';
 
 const BASE = '/crm/follow-ups';
 

@@ -85,13 +85,6 @@ export function fieldsOf(error: unknown): FieldError[] | undefined {
   return error instanceof DomainError && error.fields.length ? error.fields : undefined;
 }
 
-/** A list's filters, for its export links (without paging): `&q=…&status=…`. */
-export function exportQuery(url: string): string {
-  const params = new URL(url, 'http://x').searchParams;
-  for (const p of ['page', 'format', 'lang']) params.delete(p);
-  const rest = params.toString();
-  return rest ? `&${rest}` : '';
-}
 
 /** Where to go back to after a small form: a path on this site only, never another site. */
 export function returnPath(value: unknown, fallback: string): string {

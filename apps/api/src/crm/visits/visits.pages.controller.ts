@@ -9,11 +9,11 @@ import { Body, Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/com
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentActor, Roles } from '../../auth/auth.decorators';
-import { streamExport } from '../../common/export';
+import { exportQuery, streamExport } from '../../common/export';
 import { FormErrors, validateForm } from '../../common/validation';
 import { PageRenderer, resolveLang } from '../../pages/page-renderer';
 import { visitColumns } from './visits.columns';
-import { exportQuery, fieldsOf, formErrors, list, programmeLineOptions, text, Translate, visitEditFormToDto, visitFormToDto } from './visit-pages.util';
+import { fieldsOf, formErrors, list, programmeLineOptions, text, Translate, visitEditFormToDto, visitFormToDto } from './visit-pages.util';
 
 const BASE = '/crm/visits';
 
