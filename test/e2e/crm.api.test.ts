@@ -112,6 +112,50 @@ describe('CRM API: organisations and contacts', () => {
     expect(ended.json().organisations).toEqual([expect.objectContaining({ organisationId: org.id, startedOn: '2020-01-01', endedOn: '2025-12-31', current: false })]);
   });
 
+  it('records interests: created, updated, filtered, exported, validated', async () => {
+    const stamp = String(Date.now());
+    const created = await app.inject({
+      method: 'POST', url: '/api/v1/contacts', headers: as(Role.Organiser),
+      payload: { firstName: 'Iris', lastName: `Interesse ${stamp}`, email: `iris.${stamp}@example.nl`, interests: ['labour_market', 'innovation', 'innovation'] },
+    });
+    expect(created.statusCode).toBe(201);
+    const person = created.json();
+    expect(person).toMatchObject({ interests: ['innovation', 'labour_market'], unsubscribedAt: null, bouncedAt: null, bounceReason: null });
+    const other = (await app.inject({ method: 'POST', url: '/api/v1/contacts', headers: as(Role.Organiser), payload: { firstName: 'Otto', lastName: `Interesse ${stamp}`, email: `otto.${stamp}@example.nl` } })).json();
+    expect(other.interests).toEqual([]);
+
+    const ids = async (query: string) => (await app.inject({ method: 'GET', url: `/api/v1/contacts?q=${stamp}&${query}`, headers: as(Role.Organiser) })).json().items.map((c: { id: string }) => c.id);
+    expect(await ids('interest=innovation')).toEqual([person.id]);
+    expect(await ids('interest=communication')).toEqual([]);
+    expect((await app.inject({ method: 'GET', url: '/api/v1/contacts?interest=gardening', headers: as(Role.Organiser) })).statusCode).toBe(400);
+
+    const updated = await app.inject({ method: 'PATCH', url: `/api/v1/contacts/${person.id}`, headers: as(Role.Organiser), payload: { interests: ['communication'] } });
+    expect(updated.statusCode).toBe(200);
+    expect(updated.json().interests).toEqual(['communication']);
+    expect((await app.inject({ method: 'PATCH', url: `/api/v1/contacts/${person.id}`, headers: as(Role.Organiser), payload: { jobTitle: 'Directeur' } })).json().interests).toEqual(['communication']);
+    expect(await ids('interest=communication')).toEqual([person.id]);
+    expect(await ids('interest=innovation')).toEqual([]);
+    const history = (await app.inject({ method: 'GET', url: `/api/v1/contacts/${person.id}/history`, headers: as(Role.Organiser) })).json();
+    expect(history.items.map((h: { changes: object }) => h.changes)).toContainEqual(expect.objectContaining({ interests: { old: ['innovation', 'labour_market'], new: ['communication'] } }));
+
+    for (const [method, url] of [['POST', '/api/v1/contacts'], ['PATCH', `/api/v1/contacts/${person.id}`]] as const) {
+      const bad = await app.inject({ method, url, headers: as(Role.Organiser), payload: { firstName: 'Bad', lastName: `Interesse ${stamp}`, interests: ['innovation', 'gardening'] } });
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json().errors.map((e: { field: string }) => e.field)).toEqual(['interests']);
+    }
+    expect((await app.inject({ method: 'PATCH', url: `/api/v1/contacts/${person.id}`, headers: as(Role.Organiser), payload: { interests: 'innovation' } })).statusCode).toBe(400);
+    expect((await app.inject({ method: 'GET', url: `/api/v1/contacts/${person.id}`, headers: as(Role.Organiser) })).json().interests).toEqual(['communication']);
+
+    const csv = await app.inject({ method: 'GET', url: `/api/v1/contacts/export?format=csv&q=${stamp}&interest=communication`, headers: as(Role.Organiser) });
+    const lines = csv.body.replace(/^\uFEFF/, '').trim().split('\r\n');
+    expect(lines).toHaveLength(2);
+    const header = lines[0].split(/[;,]/);
+    expect(header).toContain('Interesses');
+    expect(lines[1]).toContain('Communicatie');
+    const data = await app.inject({ method: 'GET', url: `/api/v1/contacts/${person.id}/personal-data`, headers: as(Role.Admin) });
+    expect(data.json().contact.interests).toEqual(['communication']);
+  });
+
   it('exports lists as CSV and XLSX with formula cells neutralised', async () => {
     const stamp = String(Date.now());
     const name = `=HYPERLINK("http://evil") ${stamp}`;

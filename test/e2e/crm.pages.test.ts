@@ -1,5 +1,7 @@
+import { formatDateTime } from '@keyport/common';
 import { Role } from '@keyport/users';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DataSource } from 'typeorm';
 import { createTestApp } from '../utils/app';
 import { newContact, newOrganisation } from '../utils/crm-factories';
 import { newUser, TEST_PASSWORD } from '../utils/factories';
@@ -105,6 +107,51 @@ describe('CRM pages: organisations and contacts', () => {
     const erased = await page.get(`/crm/contacts/${id}`);
     expect(erased.body).toContain('De persoonsgegevens zijn gewist.');
     expect(erased.body).not.toContain('Lotte');
+  });
+
+  it('ticks interests on the form without JavaScript, filters the list by one, and shows an unsubscribe and a bounce with date and reason', async () => {
+    const page = await loggedIn(Role.Organiser);
+    const form = await page.get('/crm/contacts/new');
+    for (const line of ['innovation', 'entrepreneurship', 'labour_market', 'project_development', 'communication']) {
+      expect(form.body).toContain(`type="checkbox" id="f-interest-${line}" name="interests" value="${line}"`);
+    }
+    expect(form.body).toContain('Arbeidsmarktoptimalisatie');
+    const lastName = `Interesse ${Date.now()}`;
+    const bad = await page.post('/crm/contacts', { firstName: 'Fenna', lastName, email: `fenna.${Date.now()}@example.nl`, interests: 'tuinieren' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body).toContain('id="e-interests"');
+    const created = await page.post('/crm/contacts', { firstName: 'Fenna', lastName, email: `fenna.${Date.now()}@example.nl`, interests: 'labour_market' });
+    expect(created.statusCode).toBe(303);
+    const url = created.headers.location as string;
+    const id = url.split('/').pop()!;
+    expect((await page.get(url)).body).toMatch(/<dt>Interesses<\/dt>\s*<dd>Arbeidsmarktoptimalisatie<\/dd>/);
+    const edit = await page.get(`${url}/edit`);
+    expect(edit.body).toContain('value="labour_market" checked');
+    expect(edit.body).not.toContain('value="innovation" checked');
+
+    const listed = await page.get(`/crm/contacts?q=${encodeURIComponent(lastName)}&interest=labour_market`);
+    expect(listed.body).toContain(`href="/crm/contacts/${id}"`);
+    expect(listed.body).toContain('<option value="labour_market" selected>');
+    expect((await page.get(`/crm/contacts?q=${encodeURIComponent(lastName)}&interest=innovation`)).body).not.toContain(`href="/crm/contacts/${id}"`);
+
+    // The edit form posts no `interests` when nothing is ticked: that clears them.
+    await page.get(`${url}/edit`);
+    expect((await page.post(url, { firstName: 'Fenna', lastName, language: 'nl', interests: 'innovation' })).statusCode).toBe(303);
+    expect((await page.get(`${url}/edit`)).body).toContain('value="innovation" checked');
+    expect((await page.post(url, { firstName: 'Fenna', lastName, language: 'nl' })).statusCode).toBe(303);
+    expect((await page.get(url)).body).toMatch(/<dt>Interesses<\/dt>\s*<dd>Niet opgegeven<\/dd>/);
+
+    expect((await page.get(url)).body).not.toContain('id="bounced-notice"');
+    await app.get(DataSource).query(
+      `UPDATE contacts SET unsubscribed_at = '2026-03-02T09:15:00Z', bounced_at = '2026-03-01T10:00:00Z', bounce_reason = '550 5.1.1 <fenna@example.nl>: mailbox unknown' WHERE id = $1`,
+      [id],
+    );
+    const shown = await page.get(url);
+    expect(shown.body).toContain('id="unsubscribed-notice"');
+    expect(shown.body).toContain(`Afgemeld voor mailings op ${formatDateTime('2026-03-02T09:15:00Z', 'nl')}.`);
+    expect(shown.body).toContain('id="bounced-notice"');
+    expect(shown.body).toContain(`E-mail aan dit adres kwam terug op ${formatDateTime('2026-03-01T10:00:00Z', 'nl')}`);
+    expect(shown.body).toContain('Reden: 550 5.1.1 &lt;fenna@example.nl&gt;: mailbox unknown');
   });
 });
 

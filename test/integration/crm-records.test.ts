@@ -119,6 +119,22 @@ describe('CRM records on PostgreSQL: duplicates, merge, audit, GDPR', () => {
       expect(kept.unsubscribedAt).not.toBeNull();
       expect((await contacts.get(b.id)).mergedIntoId).toBe(a.id);
     });
+
+    it('merges two contacts: interests of both, a bounce with its reason', async () => {
+      const admin = await actorOf(Role.Admin);
+      const a = await newContact(app, { interests: ['labour_market', 'innovation'] });
+      const b = await newContact(app, { interests: ['communication', 'innovation'] });
+      await db.query(`UPDATE contacts SET bounced_at = now(), bounce_reason = '550 mailbox unavailable' WHERE id = $1`, [b.id]);
+      const kept = await contacts.merge(admin, a.id, b.id);
+      expect(kept.interests).toEqual(['innovation', 'labour_market', 'communication']);
+      expect(await contacts.get(a.id)).toMatchObject({ interests: ['innovation', 'labour_market', 'communication'], bouncedAt: expect.any(Date), bounceReason: '550 mailbox unavailable' });
+      const [row] = await db.query(`SELECT interests FROM contacts WHERE id = $1`, [a.id]);
+      expect(row.interests).toEqual(['innovation', 'labour_market', 'communication']);
+      const history = (await app.get(AuditService).forEntity('contact', a.id)).items;
+      expect(history[0].changes).toMatchObject({ interests: { old: ['innovation', 'labour_market'], new: ['innovation', 'labour_market', 'communication'] } });
+      const listed = await contacts.list({ q: a.lastName, interest: 'communication' });
+      expect(listed.items.map((c) => [c.id, c.interests, c.bounceReason])).toEqual([[a.id, ['innovation', 'labour_market', 'communication'], '550 mailbox unavailable']]);
+    });
   });
 
   describe('audit', () => {
@@ -141,13 +157,17 @@ describe('CRM records on PostgreSQL: duplicates, merge, audit, GDPR', () => {
       const data = await contacts.exportPersonalData(admin, c.id);
       expect(data.contact).toMatchObject({ id: c.id, email: c.email, organisations: [expect.objectContaining({ organisationId: org.id, role: 'Inkoper' })] });
       expect(data).toHaveProperty('companyVisits');
+      expect(data.contact).toMatchObject({ interests: [], bounceReason: null, unsubscribedAt: null });
+      await contacts.update(admin, c.id, { interests: ['entrepreneurship'] });
+      expect((await contacts.exportPersonalData(admin, c.id)).contact).toMatchObject({ interests: ['entrepreneurship'] });
       expect(data).toHaveProperty('history');
     });
 
     it('erases a person: personal data gone from the record and its history, figures unchanged', async () => {
       const admin = await actorOf(Role.Admin);
       const org = await newOrganisation(app);
-      const c: Contact = await newContact(app, { phone: '0475 123456', jobTitle: 'Directeur', notes: 'privé', mailingConsent: true, consentSource: 'formulier', organisations: [{ organisationId: org.id }] });
+      const c: Contact = await newContact(app, { phone: '0475 123456', jobTitle: 'Directeur', notes: 'privé', mailingConsent: true, consentSource: 'formulier', interests: ['innovation'], organisations: [{ organisationId: org.id }] });
+      await db.query(`UPDATE contacts SET bounced_at = now(), bounce_reason = $2 WHERE id = $1`, [c.id, `550 <${c.email}> unknown`]);
       await contacts.update(admin, c.id, { jobTitle: 'Eigenaar' });
       const [visit] = await db.query(`INSERT INTO company_visits (organisation_id, visited_on, account_manager_id) VALUES ($1, '2026-05-01', $2) RETURNING id`, [org.id, admin.id]);
       await db.query(`INSERT INTO company_visit_contacts (visit_id, contact_id) VALUES ($1, $2)`, [visit.id, c.id]);
@@ -170,7 +190,7 @@ describe('CRM records on PostgreSQL: duplicates, merge, audit, GDPR', () => {
       const [registration] = await db.query(`SELECT email, answers, status, contact_id FROM registrations WHERE id = $1`, [reg.id]);
       expect(registration).toEqual({ email: `erased-${reg.id}@invalid`, answers: {}, status: 'confirmed', contact_id: c.id });
       const erased = await contacts.get(c.id);
-      expect(erased).toMatchObject({ firstName: ERASED_NAME, lastName: '', email: null, phone: null, jobTitle: null, notes: null, mailingConsent: false });
+      expect(erased).toMatchObject({ firstName: ERASED_NAME, lastName: '', email: null, phone: null, jobTitle: null, notes: null, mailingConsent: false, interests: [], bounceReason: null });
       expect(erased.erasedAt).not.toBeNull();
       const history = JSON.stringify((await app.get(AuditService).forEntity('contact', c.id)).items);
       for (const personal of [c.email!, c.lastName, '0475 123456', 'Directeur', 'privé']) expect(history).not.toContain(personal);

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsBoolean, IsEmail, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { PROGRAMME_LINES, ProgrammeLine } from '../crm.constants';
 
 const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
 const trimmed = ({ value }: { value: unknown }) => (value === '' ? undefined : typeof value === 'string' ? value.trim() : value);
@@ -41,6 +42,9 @@ export class CreateContactDto {
   @MaxLength(200)
   consentSource?: string;
 
+  @ApiPropertyOptional({ enum: PROGRAMME_LINES, isArray: true, description: 'The programme lines the person wants to hear about; replaces the list when given' })
+  @IsOptional() @IsArray() @ArrayMaxSize(PROGRAMME_LINES.length) @IsIn(PROGRAMME_LINES, { each: true }) interests?: ProgrammeLine[];
+
   @ApiPropertyOptional() @Transform(emptyToUndefined) @IsOptional() @IsString() @MaxLength(10_000) notes?: string;
 
   @ApiPropertyOptional({ type: [ContactOrganisationDto] })
@@ -68,6 +72,7 @@ export class ContactQuery {
   @ApiPropertyOptional({ description: "Municipality of a current employer, or 'outside'" }) @Transform(emptyToUndefined) @IsOptional() @IsString() @MaxLength(100) municipality?: string;
   @ApiPropertyOptional({ enum: ['yes', 'no'] }) @Transform(emptyToUndefined) @IsOptional() @IsIn(['yes', 'no']) consent?: 'yes' | 'no';
   @ApiPropertyOptional({ enum: ['nl', 'en'] }) @Transform(emptyToUndefined) @IsOptional() @IsIn(['nl', 'en']) language?: 'nl' | 'en';
+  @ApiPropertyOptional({ enum: PROGRAMME_LINES, description: 'Only people interested in this programme line' }) @Transform(emptyToUndefined) @IsOptional() @IsIn(PROGRAMME_LINES) interest?: ProgrammeLine;
   @ApiPropertyOptional({ description: 'Created on or after (YYYY-MM-DD)' }) @Transform(emptyToUndefined) @IsOptional() @Matches(DATE, { message: 'from must be a date YYYY-MM-DD' }) from?: string;
   @ApiPropertyOptional({ description: 'Created on or before (YYYY-MM-DD)' }) @Transform(emptyToUndefined) @IsOptional() @Matches(DATE, { message: 'to must be a date YYYY-MM-DD' }) to?: string;
   @ApiPropertyOptional({ enum: CONTACT_SORTS }) @Transform(emptyToUndefined) @IsOptional() @IsIn(CONTACT_SORTS) sort?: (typeof CONTACT_SORTS)[number];

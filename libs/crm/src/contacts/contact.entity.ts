@@ -15,6 +15,9 @@ export class Contact {
   @Column({ name: 'consent_source', type: 'text', nullable: true }) consentSource: string | null;
   @Column({ name: 'unsubscribed_at', type: 'timestamptz', nullable: true }) unsubscribedAt: Date | null;
   @Column({ name: 'bounced_at', type: 'timestamptz', nullable: true }) bouncedAt: Date | null;
+  @Column({ name: 'bounce_reason', type: 'text', nullable: true }) bounceReason: string | null;
+  /** The programme lines the person wants to hear about (PROGRAMME_LINES). */
+  @Column({ type: 'text', array: true, default: () => "'{}'" }) interests: string[];
   @Column({ type: 'text', nullable: true }) notes: string | null;
   @Column({ name: 'erased_at', type: 'timestamptz', nullable: true }) erasedAt: Date | null;
   @Column({ name: 'merged_into_id', type: 'uuid', nullable: true }) mergedIntoId: string | null;

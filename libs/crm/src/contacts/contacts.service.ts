@@ -3,6 +3,7 @@ import { Actor, normaliseEmail, Role } from '@keyport/users';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService, diff } from '../audit/audit.service';
+import { PROGRAMME_LINES } from '../crm.constants';
 import { CONTACT_REFERENCES, moveReferences } from '../merge-references';
 import { OUTSIDE_REGION, textKey } from '../municipalities';
 import { uniqueViolation } from '../organisations/organisations.service';
@@ -35,10 +36,13 @@ export interface ContactLinkView {
   current: boolean;
 }
 
+/** A person as shown and exported: every column (interests, unsubscribedAt, bouncedAt, bounceReason included). */
 export type ContactView = Contact & { name: string; organisations: ContactLinkView[] };
 
-const EDITABLE = ['firstName', 'lastName', 'email', 'phone', 'jobTitle', 'language', 'mailingConsent', 'consentSource', 'notes'] as const;
+const EDITABLE = ['firstName', 'lastName', 'email', 'phone', 'jobTitle', 'language', 'mailingConsent', 'consentSource', 'interests', 'notes'] as const;
 const SORT_SQL: Record<string, string> = { name: 'c.last_name, c.first_name', email: 'c.email', created: 'c.created_at', updated: 'c.updated_at' };
+/** Unique, in the order of PROGRAMME_LINES, whatever order they were ticked or sent in. */
+const programmeLines = (values: readonly string[]): string[] => PROGRAMME_LINES.filter((line) => values.includes(line));
 const isUuid = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
 export const ERASED_NAME = '[verwijderd]';
 
@@ -108,6 +112,7 @@ export class ContactsService {
       const givesConsent = input.mailingConsent === true && !contact.mailingConsent;
       Object.assign(contact, Object.fromEntries(EDITABLE.filter((k) => input[k] !== undefined).map((k) => [k, input[k]])));
       if (input.email !== undefined) contact.email = input.email ? normaliseEmail(input.email) : null;
+      if (input.interests !== undefined) contact.interests = programmeLines(input.interests);
       if (givesConsent) contact.consentAt = new Date();
       if (input.mailingConsent === false) contact.consentAt = null;
       const saved = await m.save(contact).catch(uniqueViolation);
@@ -192,7 +197,11 @@ export class ContactsService {
       keep.notes = [keep.notes, gone.notes].filter(Boolean).join('\n\n') || null;
       // An unsubscribe of either address is honoured; consent only if both had it.
       keep.unsubscribedAt = keep.unsubscribedAt ?? gone.unsubscribedAt;
-      keep.bouncedAt = keep.bouncedAt ?? gone.bouncedAt;
+      if (!keep.bouncedAt && gone.bouncedAt) {
+        keep.bouncedAt = gone.bouncedAt;
+        keep.bounceReason = gone.bounceReason;
+      }
+      keep.interests = programmeLines([...keep.interests, ...gone.interests]);
       keep.mailingConsent = keep.mailingConsent && (gone.mailingConsent || !goneEmail);
       const saved = await m.save(keep);
       await this.audit.record(m, actor, 'merge', 'contact', keep.id, { merged: { old: null, new: gone.id }, ...diff(before, this.auditable(saved)) });
@@ -205,7 +214,7 @@ export class ContactsService {
   async exportPersonalData(actor: Actor, id: string): Promise<Record<string, unknown>> {
     const contact = await this.get(id);
     const q = (sql: string) => this.dataSource.query(sql, [id]);
-    const [visits, questions, support, audit, registrations] = await Promise.all([
+    const [visits, questions, support, audit, registrations, mailings, bounces] = await Promise.all([
       q(`SELECT v.id, v.visited_on AS "visitedOn", o.name AS organisation, v.notes FROM company_visit_contacts vc
            JOIN company_visits v ON v.id = vc.visit_id JOIN organisations o ON o.id = v.organisation_id WHERE vc.contact_id = $1 ORDER BY v.visited_on`),
       q(`SELECT id, question, status, raised_on AS "raisedOn", answer FROM innovation_questions WHERE contact_id = $1 ORDER BY raised_on`),
@@ -215,14 +224,28 @@ export class ContactsService {
       q(`SELECT r.id, e.title AS event, e.starts_at AS "startsAt", r.status, r.email, r.participant_type AS "participantType", r.answers,
                 r.mailing_consent AS "mailingConsent", r.created_at AS "registeredAt", r.checked_in_at AS "checkedInAt"
            FROM registrations r JOIN events e ON e.id = r.event_id WHERE r.contact_id = $1 ORDER BY r.created_at`),
+      q(`SELECT m.name AS mailing, r.email, r.status, r.reason, r.sent_at AS "sentAt", r.created_at AS "queuedAt"
+           FROM mailing_recipients r JOIN mailings m ON m.id = r.mailing_id WHERE r.contact_id = $1 ORDER BY r.created_at`),
+      q(`SELECT b.kind, b.reason, b.source, b.created_at AS "at" FROM mail_bounces b
+           WHERE b.email_key = (SELECT lower(email) FROM contacts WHERE id = $1) ORDER BY b.created_at`),
     ]);
     await this.dataSource.transaction((m) => this.audit.record(m, actor, 'update', 'contact', id, {}, 'personal data exported'));
-    return { exportedAt: new Date().toISOString(), contact, registrations, companyVisits: visits, innovationQuestions: questions, supportRecords: support, history: audit };
+    return {
+      exportedAt: new Date().toISOString(),
+      contact,
+      registrations,
+      mailings,
+      bounces,
+      companyVisits: visits,
+      innovationQuestions: questions,
+      supportRecords: support,
+      history: audit,
+    };
   }
 
   /**
-   * Erases a person (GDPR): name, email, phone, title and notes are removed, consent withdrawn, and the
-   * audit history of the person scrubbed of old values. The row stays, with its links to organisations,
+   * Erases a person (GDPR): name, email, phone, title, notes, interests and bounce reason (it may quote
+   * the address) are removed, consent withdrawn, and the audit history of the person scrubbed of old values. The row stays, with its links to organisations,
    * visits and events, so past figures are unchanged and the person is still counted once, without a name.
    */
   async erase(actor: Actor, id: string): Promise<void> {
@@ -232,12 +255,20 @@ export class ContactsService {
       const email = contact.email;
       await m.update(Contact, id, {
         firstName: ERASED_NAME, lastName: '', email: null, phone: null, jobTitle: null, notes: null,
-        mailingConsent: false, consentAt: null, consentSource: null, erasedAt: new Date(),
+        mailingConsent: false, consentAt: null, consentSource: null, interests: [], bounceReason: null, erasedAt: new Date(),
       });
       await m.query(`UPDATE audit_log SET changes = '{}', summary = NULL WHERE entity = 'contact' AND entity_id = $1`, [id]);
       // Registrations keep counting (status, organisation, event) but lose the address and the answers.
       await m.query(`UPDATE registrations SET email = 'erased-' || id || '@invalid', answers = '{}', updated_at = now() WHERE contact_id = $1`, [id]);
+      // Mailings keep their counts (status, times) but lose the address; the SMTP answer may quote it.
+      await m.query(
+        `UPDATE mailing_recipients SET email = 'erased-' || id || '@invalid', email_key = 'erased-' || id, smtp_response = NULL, message_id = NULL,
+                status = CASE WHEN status = 'queued' THEN 'skipped' ELSE status END, reason = CASE WHEN status = 'queued' THEN 'erased' ELSE reason END
+          WHERE contact_id = $1`,
+        [id],
+      );
       if (email) {
+        await m.query(`DELETE FROM mail_bounces WHERE email_key = lower($1)`, [email]);
         await m.query(`DELETE FROM local_mail WHERE lower(recipients) = lower($1)`, [email]);
         await m.query(`DELETE FROM job_outbox WHERE relayed_at IS NOT NULL AND lower(payload->'mail'->>'to') = lower($1)`, [email]);
       }
@@ -296,6 +327,7 @@ export class ContactsService {
       language: input.language ?? 'nl',
       mailingConsent: input.mailingConsent ?? false,
       consentSource: input.mailingConsent ? (input.consentSource ?? null) : null,
+      interests: programmeLines(input.interests ?? []),
       notes: input.notes ?? null,
     };
   }
@@ -323,6 +355,7 @@ export class ContactsService {
     if (q.consent === 'yes') clauses.push('c.mailing_consent AND c.unsubscribed_at IS NULL');
     if (q.consent === 'no') clauses.push('NOT (c.mailing_consent AND c.unsubscribed_at IS NULL)');
     if (q.language) add('c.language = ?', q.language);
+    if (q.interest) add('? = ANY(c.interests)', q.interest);
     if (q.from) add(`c.created_at >= (?::date AT TIME ZONE 'Europe/Amsterdam')`, q.from);
     if (q.to) add(`c.created_at < ((?::date + 1) AT TIME ZONE 'Europe/Amsterdam')`, q.to);
     return { where: clauses.join(' AND '), params };
@@ -344,6 +377,8 @@ function toView(r: Record<string, unknown>): ContactView {
     consentSource: r.consent_source as string | null,
     unsubscribedAt: r.unsubscribed_at as Date | null,
     bouncedAt: r.bounced_at as Date | null,
+    bounceReason: r.bounce_reason as string | null,
+    interests: (r.interests as string[] | null) ?? [],
     notes: r.notes as string | null,
     erasedAt: r.erased_at as Date | null,
     mergedIntoId: r.merged_into_id as string | null,

@@ -1,3 +1,4 @@
+import { PROGRAMME_LINES } from '../crm.constants';
 import { textKey } from '../municipalities';
 
 export const IMPORT_KINDS = ['organisations', 'contacts'] as const;
@@ -48,6 +49,7 @@ const CONTACT_COLUMNS: ColumnSpec[] = [
   { key: 'organisationName', aliases: ['organisatie', 'organisatienaam'], example: 'Jansen Techniek B.V.' },
   { key: 'organisationMunicipality', aliases: ['organisatie gemeente', 'gemeente'], example: 'Weert' },
   { key: 'role', aliases: ['rol'], example: 'Eigenaar' },
+  { key: 'interests', aliases: ['interesses', 'interesse', 'programmalijnen'], example: 'innovation;labour_market' },
 ];
 
 export const IMPORT_COLUMNS: Record<ImportKind, ColumnSpec[]> = {
@@ -99,6 +101,27 @@ const VALUE_ALIASES: Record<string, Record<string, string>> = {
   language: { nederlands: 'nl', engels: 'en', english: 'en', dutch: 'nl' },
 };
 
+/** Programme lines as typed: the code ("labour_market"), or the Dutch or English label, in any case. */
+const INTEREST_ALIASES = new Map<string, string>([
+  ...PROGRAMME_LINES.map((line) => [textKey(line), line] as [string, string]),
+  ['innovatie', 'innovation'],
+  ['ondernemerschap', 'entrepreneurship'],
+  ['arbeidsmarktoptimalisatie', 'labour_market'],
+  ['arbeidsmarkt', 'labour_market'],
+  ['labor market', 'labour_market'],
+  ['projectontwikkeling', 'project_development'],
+  ['communicatie', 'communication'],
+]);
+
+/**
+ * An interests cell, values separated by ';' or ',', as programme lines. Unknown values are kept as
+ * typed, for CreateContactDto's rule to refuse the line.
+ */
+export function parseInterests(value: string): string[] {
+  const values = value.split(/[;,]/).map((v) => v.trim()).filter((v) => v !== '');
+  return [...new Set(values.map((v) => INTEREST_ALIASES.get(textKey(v)) ?? v))];
+}
+
 export function normaliseValue(field: string, value: string): string {
   const aliases = VALUE_ALIASES[field];
   if (!aliases) return value;
@@ -118,9 +141,9 @@ export function exampleCsv(kind: ImportKind): string {
         ]
       : [
           IMPORT_COLUMNS.contacts.map((c) => c.key),
-          ['Anouk', 'van den Berg', 'anouk@jansentechniek.nl', '0495 123 456', 'Directeur', 'nl', '12345678', '', '', 'Eigenaar'],
-          ['Peter', 'Smeets', 'peter.smeets@example.nl', '', 'Docent', 'nl', '', 'Vakcollege Maasland', 'Roermond', 'Docent techniek'],
-          ['Sarah', 'Miller', 'sarah.miller@example.com', '', '', 'en', '', '', '', ''],
+          ['Anouk', 'van den Berg', 'anouk@jansentechniek.nl', '0495 123 456', 'Directeur', 'nl', '12345678', '', '', 'Eigenaar', 'innovation;labour_market'],
+          ['Peter', 'Smeets', 'peter.smeets@example.nl', '', 'Docent', 'nl', '', 'Vakcollege Maasland', 'Roermond', 'Docent techniek', ''],
+          ['Sarah', 'Miller', 'sarah.miller@example.com', '', '', 'en', '', '', '', '', 'entrepreneurship'],
         ];
   const cell = (v: string) => (/[;"\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
   // Semicolons, as Dutch Excel writes and reads them; a byte order mark so Excel reads UTF-8.

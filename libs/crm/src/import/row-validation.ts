@@ -3,7 +3,7 @@ import { validate, ValidationError as ClassValidationError } from 'class-validat
 import { ContactOrganisationDto, CreateContactDto } from '../contacts/contact.dto';
 import { KVK_PATTERN, normaliseKvk } from '../crm.constants';
 import { CreateOrganisationDto } from '../organisations/organisation.dto';
-import { ImportKind, normaliseValue, ORGANISATION_CONTACT_COLUMNS } from './import-format';
+import { ImportKind, normaliseValue, ORGANISATION_CONTACT_COLUMNS, parseInterests } from './import-format';
 import { RowReason } from './import.types';
 
 const OPTIONS = { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true } as const;
@@ -68,7 +68,9 @@ export async function validateOrganisationLine(values: Record<string, string>): 
 
 /** A line of a contacts file: CreateContactDto's rules, and the organisation it names. */
 export async function validateContactLine(values: Record<string, string>): Promise<{ line?: ValidContactLine; reasons: RowReason[] }> {
-  const person = await check(CreateContactDto, { firstName: '', lastName: '', ...pick(values, ['firstName', 'lastName', 'email', 'phone', 'jobTitle', 'language']) });
+  const plain: Record<string, unknown> = { firstName: '', lastName: '', ...pick(values, ['firstName', 'lastName', 'email', 'phone', 'jobTitle', 'language']) };
+  if (values.interests !== undefined) plain.interests = parseInterests(values.interests);
+  const person = await check(CreateContactDto, plain);
   const role = await checkRole(values.role);
   const found = [...person.reasons, ...role.reasons];
   const kvk = normaliseKvk((values.organisationKvk ?? '').trim()) as string;

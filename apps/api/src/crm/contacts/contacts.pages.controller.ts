@@ -1,7 +1,7 @@
 import { ConflictError, ValidationError } from '@keyport/common';
 import {
   AuditService, ContactOrganisationDto, ContactQuery, ContactsService, CONTACT_SORTS, CreateContactDto, KEYPORT_MUNICIPALITIES, OrganisationsService,
-  OUTSIDE_REGION, PossibleContactDuplicateError,
+  OUTSIDE_REGION, PossibleContactDuplicateError, PROGRAMME_LINES,
 } from '@keyport/crm';
 import { Actor, Role } from '@keyport/users';
 import { Body, Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
@@ -11,6 +11,7 @@ import { CurrentActor, Roles } from '../../auth/auth.decorators';
 import { exportQuery, streamExport } from '../../common/export';
 import { fieldMap, FormErrors, validateForm } from '../../common/validation';
 import { PageRenderer, resolveLang } from '../../pages/page-renderer';
+import { list } from '../visits/visit-pages.util';
 import { contactColumns } from './contact.columns';
 
 const BASE = '/crm/contacts';
@@ -36,6 +37,7 @@ export class ContactsPagesController {
       municipalities: KEYPORT_MUNICIPALITIES,
       outside: OUTSIDE_REGION,
       sorts: CONTACT_SORTS,
+      programmeLines: PROGRAMME_LINES,
       currentUrl: req.url,
       exportQuery: exportQuery(req.url),
     });
@@ -56,7 +58,8 @@ export class ContactsPagesController {
   async create(@CurrentActor() actor: Actor, @Req() req: FastifyRequest, @Res() reply: FastifyReply, @Body() body: Record<string, unknown>): Promise<void> {
     const { organisationId, role, ...fields } = body;
     const organisations = typeof organisationId === 'string' && organisationId ? [{ organisationId, role: typeof role === 'string' && role ? role : undefined }] : undefined;
-    const { value, errors } = await validateForm(CreateContactDto, { ...fields, organisations });
+    // Unticked checkboxes are not posted: no `interests` means none.
+    const { value, errors } = await validateForm(CreateContactDto, { ...fields, organisations, interests: list(fields.interests) });
     if (!value) return this.renderForm(req, reply, body, errors, undefined, 400);
     try {
       const contact = await this.contacts.create(actor, value);
@@ -90,7 +93,7 @@ export class ContactsPagesController {
 
   @Post(':id')
   async update(@CurrentActor() actor: Actor, @Req() req: FastifyRequest, @Res() reply: FastifyReply, @Param('id') id: string, @Body() body: Record<string, unknown>): Promise<void> {
-    const { value, errors } = await validateForm(CreateContactDto, { ...body, mailingConsent: body.mailingConsent === 'on' });
+    const { value, errors } = await validateForm(CreateContactDto, { ...body, mailingConsent: body.mailingConsent === 'on', interests: list(body.interests) });
     if (!value) return this.renderForm(req, reply, body, errors, id, 400);
     try {
       await this.contacts.update(actor, id, value);
@@ -185,6 +188,7 @@ export class ContactsPagesController {
         titleKey: id ? 'contacts.edit' : 'contacts.new',
         id,
         values: { ...values, mailingConsent: values.mailingConsent === true || values.mailingConsent === 'on' },
+        interestOptions: PROGRAMME_LINES.map((line) => ({ value: line, checked: list(values.interests).includes(line) })),
         errors,
         duplicates,
         organisationOptions: id ? [] : await this.organisationOptions(typeof values.organisationId === 'string' ? values.organisationId : undefined),
