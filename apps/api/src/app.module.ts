@@ -24,6 +24,7 @@ import { HomeController } from './pages/home.controller';
 import { PagesModule } from './pages/pages.module';
 import { CrmHttpModule } from './crm/crm-http.module';
 import { EventsHttpModule } from './events/events-http.module';
+import { MailingsHttpModule } from './mailings/mailings-http.module';
 import { UsersApiController } from './users/users.api.controller';
 import { UsersPagesController } from './users/users.pages.controller';
 
@@ -49,6 +50,7 @@ export class AppModule {
         PagesModule,
         CrmHttpModule,
         EventsHttpModule,
+        MailingsHttpModule,
         // The home page shows the staff member's open follow-ups and recent visits.
         VisitsModule,
         // Without Redis the jobs run here; with Redis, in apps/worker (unless WORKER_IN_PROCESS=true).

@@ -3,6 +3,7 @@ import { ImportsModule } from '@keyport/crm/import';
 import { DatabaseModule } from '@keyport/database';
 import { EventsModule } from '@keyport/events';
 import { MailModule } from '@keyport/mail';
+import { MailingsModule } from '@keyport/mailings';
 import { QueueModule } from '@keyport/queue';
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
@@ -22,6 +23,7 @@ export class WorkerAppModule {
         MailModule,
         ImportsModule,
         EventsModule,
+        MailingsModule,
         WorkerModule,
       ],
     };

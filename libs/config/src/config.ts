@@ -30,7 +30,14 @@ export interface AppConfig {
   };
   db: { url: string; poolSize: number };
   redis: { url?: string; prefix: string };
-  mail: { smtpUrl?: string; from: string; ratePerSecond: number };
+  mail: {
+    smtpUrl?: string;
+    from: string;
+    /** Bulk mailings send at most this many messages per second, over all workers. */
+    ratePerSecond: number;
+    /** How long a recipient being sent stays claimed before another worker may try it (a worker died mid-send). */
+    leaseSeconds: number;
+  };
 }
 
 type Env = Record<string, string | undefined>;
@@ -124,6 +131,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     db: { url: dbUrl, poolSize: int(env, 'DB_POOL_SIZE', 10, 1, 500) },
     redis: { url: redisUrl, prefix: str(env, 'QUEUE_PREFIX') ?? 'keyport' },
-    mail: { smtpUrl, from: mailFrom(env), ratePerSecond: int(env, 'MAIL_RATE_PER_SECOND', 10, 1, 10_000) },
+    mail: { smtpUrl, from: mailFrom(env), ratePerSecond: int(env, 'MAIL_RATE_PER_SECOND', 10, 1, 10_000), leaseSeconds: int(env, 'MAIL_LEASE_SECONDS', 120, 5, 3600) },
   };
 }

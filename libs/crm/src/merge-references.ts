@@ -26,6 +26,8 @@ export const CONTACT_REFERENCES: Reference[] = [
   { table: 'innovation_questions', column: 'contact_id' },
   { table: 'support_record_contacts', column: 'contact_id', uniqueWith: ['support_record_id'] },
   { table: 'registrations', column: 'contact_id' },
+  // Unique per mailing and address (not contact), so every row simply moves.
+  { table: 'mailing_recipients', column: 'contact_id' },
 ];
 
 /** Moves every reference from `fromId` to `toId`; link rows the survivor already has are dropped. */

@@ -89,16 +89,46 @@ export class MailRenderer {
     };
   }
 
-  /** Compiles user-written template text (mailings): errors come back with their line. */
-  compileSource(label: string, source: string): Compiled {
+  /**
+   * Compiles user-written template text (mailings) with the platform's helpers: syntax errors come back
+   * as a MailTemplateError with their line; unknown variables surface when the result is run.
+   */
+  compileSource(label: string, source: string, kind: 'subject' | 'html' | 'text'): (data: Record<string, unknown>) => string {
+    let fn: Compiled;
     try {
-      const fn = this.hbs.compile(source, { strict: true });
-      fn({}); // parse now; variable errors surface when rendered with real data
-      return fn;
+      fn = this.hbs.compile(source, { strict: true, noEscape: kind !== 'html' });
+      fn({}); // parses now; a missing variable is fine here, the real data decides
     } catch (error) {
-      if (isMissingVariable(error)) return this.hbs.compile(source, { strict: true });
-      throw toTemplateError(label, error);
+      if (!isMissingVariable(error)) throw toTemplateError(label, error);
     }
+    fn = this.hbs.compile(source, { strict: true, noEscape: kind !== 'html' });
+    return (data) => {
+      try {
+        return fn(data);
+      } catch (error) {
+        throw toTemplateError(label, error);
+      }
+    };
+  }
+
+  /**
+   * Renders user-written parts (a mailing's subject, HTML and text) inside the shared layout, with the
+   * unsubscribe footer when `unsubscribeUrl` is given.
+   */
+  renderParts(
+    parts: { subject: (d: Record<string, unknown>) => string; html: (d: Record<string, unknown>) => string; text: (d: Record<string, unknown>) => string },
+    lang: Language,
+    data: Record<string, unknown>,
+  ): RenderedMail {
+    const context = { ...data, lang };
+    const subject = parts.subject(context).replace(/\s+/g, ' ').trim();
+    const htmlBody = parts.html(context);
+    const textBody = parts.text(context);
+    return {
+      subject,
+      html: this.run('layout.html', { ...context, subject, body: new Handlebars.SafeString(htmlBody) }),
+      text: this.run('layout.text', { ...context, subject, body: textBody }),
+    };
   }
 
   private run(file: string, data: Record<string, unknown>): string {
@@ -131,8 +161,14 @@ function isMissingVariable(error: unknown): boolean {
   return error instanceof Error && /not defined in/.test(error.message);
 }
 
+/** Handlebars' errors in plain words, with the line: "Parse error on line 3" or '"x" not defined in … - 3:7'. */
 function toTemplateError(template: string, error: unknown): MailTemplateError {
+  if (error instanceof MailTemplateError) return error;
   const message = error instanceof Error ? error.message : String(error);
   const line = Number(message.match(/line (\d+)/)?.[1] ?? (error as { lineNumber?: number })?.lineNumber) || undefined;
-  return new MailTemplateError(template, message.split('\n')[0], line);
+  const missing = message.match(/^"([^"]+)" not defined in/);
+  if (missing) return new MailTemplateError(template, `unknown variable or helper "${missing[1]}"${line ? ` on line ${line}` : ''}`, line);
+  const parse = message.match(/^Parse error on line (\d+):[\s\S]*?\n(Expecting [\s\S]*)$/);
+  if (parse) return new MailTemplateError(template, `syntax error on line ${parse[1]}: ${parse[2].replace(/'/g, '').slice(0, 200)}`, line);
+  return new MailTemplateError(template, `${message.split('\n')[0]}${line && !/line \d+/.test(message) ? ` (line ${line})` : ''}`, line);
 }

@@ -34,6 +34,8 @@ function toNodemailer(mail: OutgoingMail & { from: string }) {
     html: mail.html,
     text: mail.text,
     headers: mail.headers,
+    ...(mail.messageId ? { messageId: mail.messageId } : {}),
+    ...(mail.replyTo ? { replyTo: mail.replyTo } : {}),
     attachments: mail.attachments?.map((a) => ({
       filename: a.filename,
       contentType: a.contentType,
@@ -47,6 +49,23 @@ function toNodemailer(mail: OutgoingMail & { from: string }) {
  * Is a failed delivery worth retrying? 4xx answers, time-outs and refused connections are temporary;
  * a 5xx answer is final (RFC 5321).
  */
+/** A 5xx answer: the server will not take this message, now or later. */
+export class SmtpRefusal extends PermanentJobError {
+  constructor(
+    readonly responseCode: number,
+    /** The server's answer, e.g. "550 5.1.1 <x@example.nl>: user unknown". */
+    readonly response: string,
+  ) {
+    super(`SMTP refused: ${response}`);
+    this.name = 'SmtpRefusal';
+  }
+
+  /** The address does not exist (enhanced status 5.1.x): a hard bounce. */
+  get isBadMailbox(): boolean {
+    return /\b5\.1\.\d+\b/.test(this.response);
+  }
+}
+
 export function isPermanentSmtpFailure(error: unknown): boolean {
   const code = (error as { responseCode?: number }).responseCode;
   return typeof code === 'number' && code >= 500 && code < 600;
@@ -77,7 +96,10 @@ export class SmtpMailTransport extends MailTransport {
       const info = await this.transporter.sendMail(toNodemailer(mail));
       return { messageId: info.messageId, response: String(info.response ?? '') };
     } catch (error) {
-      if (isPermanentSmtpFailure(error)) throw new PermanentJobError(`SMTP refused: ${(error as Error).message}`);
+      if (isPermanentSmtpFailure(error)) {
+        const e = error as { responseCode: number; response?: string; message: string };
+        throw new SmtpRefusal(e.responseCode, String(e.response ?? e.message).slice(0, 1000));
+      }
       throw error;
     }
   }

@@ -92,6 +92,17 @@ export class BullmqJobQueue extends JobQueue {
     await Promise.all(this.workers.map((w) => w.waitUntilReady()));
   }
 
+  async takeRateToken(key: string, perSecond: number): Promise<number> {
+    const now = Date.now();
+    const second = Math.floor(now / 1000);
+    const taken = (await this.producer.eval(
+      `local n = redis.call('INCR', KEYS[1]) if n == 1 then redis.call('PEXPIRE', KEYS[1], 2000) end return n`,
+      1,
+      `${this.settings.prefix}:rate:${key}:${second}`,
+    )) as number;
+    return taken <= perSecond ? 0 : (second + 1) * 1000 - now + Math.floor(Math.random() * 20);
+  }
+
   async health(): Promise<QueueHealth> {
     try {
       const pong = await Promise.race([

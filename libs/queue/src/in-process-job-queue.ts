@@ -56,6 +56,18 @@ export class InProcessJobQueue extends JobQueue {
     this.pump();
   }
 
+  private readonly rate = new Map<string, { second: number; taken: number }>();
+
+  async takeRateToken(key: string, perSecond: number): Promise<number> {
+    const now = Date.now();
+    const second = Math.floor(now / 1000);
+    const current = this.rate.get(key);
+    const window = current && current.second === second ? current : { second, taken: 0 };
+    window.taken++;
+    this.rate.set(key, window);
+    return window.taken <= perSecond ? 0 : (second + 1) * 1000 - now;
+  }
+
   async health(): Promise<QueueHealth> {
     return { ok: !this.closed, driver: this.driver, detail: `${this.waiting.length} waiting, ${this.running} running` };
   }

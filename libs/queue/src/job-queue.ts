@@ -36,6 +36,20 @@ export abstract class JobQueue {
   /** Starts consuming with these processors (the worker's part). */
   abstract process(handlers: JobHandlers): Promise<void>;
   abstract health(): Promise<QueueHealth>;
+  /**
+   * Takes one of `perSecond` tokens of the current second for `key`, shared by every process on this
+   * queue; returns 0 when taken, else the ms to wait before asking again.
+   */
+  abstract takeRateToken(key: string, perSecond: number): Promise<number>;
+
+  /** Waits until a token of `key` is taken (see takeRateToken). */
+  async waitForRateToken(key: string, perSecond: number): Promise<void> {
+    for (;;) {
+      const wait = await this.takeRateToken(key, perSecond);
+      if (wait <= 0) return;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
   abstract close(): Promise<void>;
 
   /** Nest calls this on shutdown. */

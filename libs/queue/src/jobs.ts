@@ -21,6 +21,9 @@ export interface OutgoingMail {
   text: string;
   headers?: Record<string, string>;
   attachments?: MailAttachment[];
+  /** A fixed Message-ID (mailings: the same for every attempt, so a rare second copy is one message to mailbox software). */
+  messageId?: string;
+  replyTo?: string;
 }
 
 export interface SendMailJob {
@@ -48,17 +51,27 @@ export type EventRemindersJob = Record<string, never>;
 /** Marks events that ended as held: confirmed registrations not checked in become no-shows. */
 export type EventsHeldJob = Record<string, never>;
 
+/** Sends the due recipients of a mailing for a while, then queues its own continuation (libs/mailings). */
+export interface MailingPumpJob {
+  mailingId: string;
+}
+
+/** Starts scheduled mailings, recovers recipients of stopped workers, wakes and completes mailings. */
+export type MailingsSweepJob = Record<string, never>;
+
 export interface JobPayloads {
   'send-mail': SendMailJob;
   'events-held': EventsHeldJob;
   'registration-mail': RegistrationMailJob;
   'event-reminders': EventRemindersJob;
   'run-import': RunImportJob;
+  'mailing-pump': MailingPumpJob;
+  'mailings-sweep': MailingsSweepJob;
 }
 
 export type JobName = keyof JobPayloads;
 
-export const QUEUE_NAMES = ['mail', 'imports'] as const;
+export const QUEUE_NAMES = ['mail', 'imports', 'mailings'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 export interface RetryRule {
@@ -82,6 +95,10 @@ export const JOB_RULES: Record<JobName, JobRule> = {
   'events-held': { queue: 'mail', retry: { attempts: 3, backoffMs: 60_000 }, priority: 9, everyMs: 15 * 60_000 },
   // An import resumes where it stopped (its progress commits with each batch), so a retry is cheap.
   'run-import': { queue: 'imports', retry: { attempts: 3, backoffMs: 10_000 }, priority: 5 },
+  // Mailings have their own queue: a long pump never holds up a confirmation mail. Each recipient's state
+  // is in PostgreSQL, so a pump that fails or dies is simply run again.
+  'mailing-pump': { queue: 'mailings', retry: { attempts: 10, backoffMs: 2_000 }, priority: 5 },
+  'mailings-sweep': { queue: 'mailings', retry: { attempts: 1, backoffMs: 1_000 }, priority: 1, everyMs: 10_000 },
 };
 
 export interface JobOptions {

@@ -3,7 +3,7 @@ import { Actor } from '@keyport/users';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 
-export type AuditAction = 'create' | 'update' | 'delete' | 'merge' | 'erase' | 'import';
+export type AuditAction = 'create' | 'update' | 'delete' | 'merge' | 'erase' | 'import' | 'send' | 'pause' | 'resume' | 'cancel' | 'unsubscribe' | 'resubscribe' | 'bounce';
 
 export interface AuditEntry {
   id: string;

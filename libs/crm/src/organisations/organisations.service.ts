@@ -129,7 +129,7 @@ export class OrganisationsService {
 
   /**
    * One history of everything that happened with an organisation, newest first: visits, innovation
-   * questions, follow-ups, support records (and, as those features come, registrations and mailings).
+   * questions, follow-ups, support records, registrations, group attendance and the mailings its people received.
    */
   async timeline(id: string, limit = 200): Promise<TimelineItem[]> {
     return this.dataSource.query(
@@ -155,6 +155,12 @@ export class OrganisationsService {
          SELECT 'group', g.id, (e.starts_at AT TIME ZONE 'Europe/Amsterdam')::date::text, e.title || ': ' || g.label,
                 NULL, g.headcount::text, '/manage/events/' || e.id, g.created_at
            FROM group_attendances g JOIN events e ON e.id = g.event_id WHERE g.organisation_id = $1
+         UNION ALL
+         SELECT 'mailing', m.id, (min(r.sent_at) AT TIME ZONE 'Europe/Amsterdam')::date::text, m.name,
+                string_agg(c.first_name || ' ' || c.last_name, ', ' ORDER BY c.last_name), count(*)::text, '/manage/mailings/' || m.id, min(r.sent_at)
+           FROM mailing_recipients r JOIN mailings m ON m.id = r.mailing_id JOIN contacts c ON c.id = r.contact_id
+          WHERE r.status = 'sent' AND EXISTS (SELECT 1 FROM contact_organisations co WHERE co.contact_id = r.contact_id AND co.organisation_id = $1)
+          GROUP BY m.id, m.name
        ) t ORDER BY day DESC, created_at DESC LIMIT $2`,
       [id, limit],
     );
