@@ -1,4 +1,5 @@
 import { runImportBench } from './import.bench';
+import { runMailingBench } from './mailing.bench';
 import { runSignupBench } from './signup.bench';
 
 /**
@@ -7,6 +8,7 @@ import { runSignupBench } from './signup.bench';
  */
 const BENCHMARKS: Record<string, () => Promise<void>> = {
   import: runImportBench,
+  mailing: runMailingBench,
   signup: runSignupBench,
 };
 

@@ -55,6 +55,7 @@ export class MailingSender {
     const compiled = this.compiledFor(source);
     const deadline = Date.now() + SLICE_MS;
     while (Date.now() < deadline) {
+      await this.dataSource.query(`UPDATE mailings SET pumped_at = now() WHERE id = $1`, [mailingId]);
       const rows = await this.claim(mailingId);
       if (!rows.length) break;
       const skipped = rows.filter((r) => r.skip);
@@ -88,9 +89,9 @@ export class MailingSender {
    * made of the mailing's generation and progress, so pumps racing to queue it queue it once; when none
    * remain, the mailing is sent.
    */
-  async continueOrFinish(mailingId: string): Promise<void> {
+  async continueOrFinish(mailingId: string, onlyIfIdle = false): Promise<void> {
     const [state] = await this.dataSource.query(
-      `SELECT m.status, m.generation,
+      `SELECT m.status, m.generation, COALESCE(m.pumped_at > now() - interval '30 seconds', false) AS pumping,
               count(r.id) FILTER (WHERE r.status = 'queued')::int AS queued,
               count(r.id) FILTER (WHERE r.status = 'sending')::int AS sending,
               COALESCE(sum(r.attempts), 0)::bigint AS attempts,
@@ -108,6 +109,8 @@ export class MailingSender {
       );
       return;
     }
+    // The sweep leaves a mailing alone while a pump is at work on it (it would only add a second one).
+    if (onlyIfIdle && state.pumping) return;
     const delayMs = Math.max(0, Math.ceil(Number(state.wait_ms ?? 0))) + (state.queued === 0 ? 500 : 0);
     await this.queue.add('mailing-pump', { mailingId }, { jobId: `mailing-${mailingId}-${state.generation}-${state.attempts}-${state.queued}`, delayMs });
   }
@@ -170,7 +173,12 @@ export class MailingSender {
     } catch (error) {
       return this.finish(row.id, 'failed', { reason: `template: ${(error as Error).message}` });
     }
-    await this.queue.waitForRateToken('bulk-mail', this.config.mail.ratePerSecond);
+    try {
+      await this.queue.waitForRateToken('bulk-mail', this.config.mail.ratePerSecond);
+    } catch (error) {
+      // Redis (the shared rate counter) is away: nothing was sent, so the row simply waits for a later pump.
+      return this.finish(row.id, 'queued', { reason: `rate limiter unavailable: ${(error as Error).message}`.slice(0, 300), retryInMs: 5_000, undoAttempt: true });
+    }
     try {
       const result = await this.transport.send({
         ...mail,
@@ -208,7 +216,7 @@ export class MailingSender {
   private async finish(
     id: string,
     status: 'sent' | 'failed' | 'bounced' | 'skipped' | 'queued',
-    details: { response?: string; messageId?: string; reason?: string; retryInMs?: number },
+    details: { response?: string; messageId?: string; reason?: string; retryInMs?: number; undoAttempt?: boolean },
   ): Promise<void> {
     const deadline = Date.now() + (this.config.mail.leaseSeconds * 1000) / 2;
     for (let attempt = 1; ; attempt++) {
@@ -218,9 +226,10 @@ export class MailingSender {
               SET status = $2, smtp_response = COALESCE($3, smtp_response), message_id = COALESCE($4, message_id), reason = $5,
                   sent_at = CASE WHEN $2 = 'sent' THEN now() ELSE sent_at END,
                   next_attempt_at = CASE WHEN $2 = 'queued' THEN now() + make_interval(secs => $6::double precision / 1000) ELSE next_attempt_at END,
+                  attempts = attempts - CASE WHEN $7 THEN 1 ELSE 0 END,
                   lease_until = NULL, updated_at = now()
             WHERE id = $1 AND status = 'sending'`,
-          [id, status, details.response ?? null, details.messageId ?? null, status === 'sent' ? null : (details.reason ?? null), details.retryInMs ?? 0],
+          [id, status, details.response ?? null, details.messageId ?? null, status === 'sent' ? null : (details.reason ?? null), details.retryInMs ?? 0, details.undoAttempt === true],
         );
         return;
       } catch (error) {

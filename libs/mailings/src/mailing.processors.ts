@@ -34,8 +34,14 @@ export class MailingsSweepProcessor implements JobProcessorHandler<'mailings-swe
   async process(): Promise<void> {
     await this.startDue();
     await this.sender.recoverLeases();
+    // A message in flight when its mailing was cancelled that then failed for a while (or whose worker
+    // stopped) went back to 'queued' after cancel had skipped the rest: it is skipped too.
+    await this.dataSource.query(
+      `UPDATE mailing_recipients r SET status = 'skipped', reason = 'cancelled', lease_until = NULL, updated_at = now()
+         FROM mailings m WHERE m.id = r.mailing_id AND m.status = 'cancelled' AND r.status = 'queued'`,
+    );
     const sending: { id: string }[] = await this.dataSource.query(`SELECT id FROM mailings WHERE status = 'sending'`);
-    for (const { id } of sending) await this.sender.continueOrFinish(id);
+    for (const { id } of sending) await this.sender.continueOrFinish(id, true);
   }
 
   private async startDue(): Promise<void> {

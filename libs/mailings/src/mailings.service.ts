@@ -534,8 +534,11 @@ export class MailingsService {
     const template = await this.templates.get(templateId);
     const errors = this.templates.validate(template, eventId !== null);
     if (errors.length) {
+      // Handlebars names only the last part of a missing path ("title" for {{event.title}}): an error that
+      // goes away with an event is one of an event variable.
+      const withEvent = eventId === null ? new Set(this.templates.validate(template, true).map((e) => `${e.field}\n${e.message}`)) : null;
       throw new ValidationError(
-        errors.map((e) => ({ ...e, message: eventId === null && /event|signUpUrl/.test(e.message) ? `${e.message} (this mailing has no event)` : e.message })),
+        errors.map((e) => ({ ...e, message: withEvent && !withEvent.has(`${e.field}\n${e.message}`) ? `${e.message} (this mailing has no event)` : e.message })),
         'The template has errors',
       );
     }

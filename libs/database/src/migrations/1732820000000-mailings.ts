@@ -57,6 +57,8 @@ export class Mailings1732820000000 implements MigrationInterface {
         finished_at timestamptz,
         -- Bumped by every start and resume: the pump jobs' ids derive from it.
         generation integer NOT NULL DEFAULT 0,
+        -- Last sign of life of a pump: the sweep wakes a sending mailing only when no pump has run for a while.
+        pumped_at timestamptz,
         sender_name text,
         sender_email text,
         created_by uuid REFERENCES users(id) ON DELETE SET NULL,
