@@ -1,4 +1,4 @@
-import { MailingView, RecipientView } from '@keyport/mailings';
+import { MailingView, RecipientView, SKIP_REASONS } from '@keyport/mailings';
 import { Column } from '../common/export';
 
 type T = (key: string) => string;
@@ -27,7 +27,7 @@ export function recipientColumns(t: T): Column<RecipientView>[] {
     { header: t('mailings.recipient.email'), value: (r) => r.email },
     { header: t('mailings.recipient.language'), value: (r) => r.language },
     { header: t('mailings.recipient.status'), value: (r) => t(`mailings.recipientStatuses.${r.status}`) },
-    { header: t('mailings.recipient.reason'), value: (r) => r.reason },
+    { header: t('mailings.recipient.reason'), value: (r) => (r.reason && (SKIP_REASONS as readonly string[]).includes(r.reason) ? t(`mailings.skipReasons.${r.reason}`) : r.reason) },
     { header: t('mailings.recipient.attempts'), value: (r) => r.attempts },
     { header: t('mailings.recipient.sentAt'), value: (r) => r.sentAt },
     { header: t('mailings.recipient.smtpResponse'), value: (r) => r.smtpResponse },

@@ -23,6 +23,8 @@ interface NavItem {
   href: string;
   key: string;
   roles?: Role[];
+  /** Other paths that belong to this item (it is marked current there too). */
+  also?: string[];
 }
 
 const CRM_ROLES = [Role.AccountManager, Role.Organiser];
@@ -36,6 +38,7 @@ const NAV: NavItem[] = [
   { href: '/crm/follow-ups', key: 'nav.followUps', roles: CRM_ROLES },
   { href: '/crm/support', key: 'nav.support', roles: CRM_ROLES },
   { href: '/crm/imports', key: 'nav.imports', roles: CRM_ROLES },
+  { href: '/manage/mailings', key: 'nav.mailings', roles: [Role.Organiser], also: ['/manage/mail-templates', '/manage/segments'] },
   { href: '/admin/users', key: 'nav.users', roles: [Role.Admin] },
   { href: '/admin/mail', key: 'nav.mail', roles: [Role.Admin, Role.Organiser] },
   { href: '/api/docs', key: 'nav.api' },
@@ -118,7 +121,7 @@ export class PageRenderer {
       nav: actor
         ? NAV.filter((n) => !n.roles || actor.role === Role.Admin || n.roles.includes(actor.role)).map((n) => ({
             ...n,
-            current: n.href === '/' ? path === '/' : path.startsWith(n.href),
+            current: n.href === '/' ? path === '/' : [n.href, ...(n.also ?? [])].some((p) => path.startsWith(p)),
           }))
         : [],
       csrf: session(req) ? csrfToken(req) : '',

@@ -1,6 +1,7 @@
 import { ConflictError, NotFoundError, ValidationError } from '@keyport/common';
 import { PROGRAMME_LINES } from '@keyport/crm';
 import { EVENT_FORMATS, EventsService, EventView, RegistrationsService } from '@keyport/events';
+import { SubscriptionsService } from '@keyport/mailings';
 import { Body, Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -23,6 +24,7 @@ export class PublicEventsPagesController {
   constructor(
     private readonly events: EventsService,
     private readonly registrations: RegistrationsService,
+    private readonly subscriptions: SubscriptionsService,
     private readonly pages: PageRenderer,
   ) {}
 
@@ -55,10 +57,24 @@ export class PublicEventsPagesController {
     );
   }
 
+  /**
+   * The event with its sign-up form. `?invite=` is the personal link of an invitation mailing (signed):
+   * it fills the form in for the person it was sent to. A link that is not valid is ignored.
+   */
   @Get(':slug')
-  async show(@Req() req: FastifyRequest, @Res() reply: FastifyReply, @Param('slug') slug: string): Promise<void> {
+  async show(@Req() req: FastifyRequest, @Res() reply: FastifyReply, @Param('slug') slug: string, @Query('invite') invite?: string): Promise<void> {
     const event = await this.visible(slug);
-    await this.renderEvent(req, reply, event, emptySignUp(), {});
+    const input = emptySignUp();
+    const token = typeof invite === 'string' && invite.length <= 1000 ? invite : undefined;
+    const prefill = token ? await this.subscriptions.invite(token).catch(() => null) : null;
+    if (prefill) {
+      input.values.firstName = prefill.firstName ?? '';
+      input.values.lastName = prefill.lastName ?? '';
+      input.values.email = prefill.email ?? '';
+      input.values.organisationName = prefill.organisation ?? '';
+      input.values.municipality = prefill.municipality ?? '';
+    }
+    await this.renderEvent(req, reply, event, input, {}, 200, prefill ? token : undefined);
   }
 
   @Post(':slug/register')
@@ -132,7 +148,7 @@ export class PublicEventsPagesController {
     return event;
   }
 
-  private async renderEvent(req: FastifyRequest, reply: FastifyReply, event: EventView, input: SignUpInput, errors: FormErrors, status = 200): Promise<void> {
+  private async renderEvent(req: FastifyRequest, reply: FastifyReply, event: EventView, input: SignUpInput, errors: FormErrors, status = 200, invite?: string): Promise<void> {
     const lang: Lang = resolveLang(req);
     const t = (key: string, args?: Record<string, unknown>) => this.pages.t(lang, key, args);
     const closed = closedReason(event, lang);
@@ -146,7 +162,8 @@ export class PublicEventsPagesController {
         pageTitle: event.title,
         section: 'events',
         // After a post the address is …/register: the language switch goes back to the event itself.
-        langSwitchUrl: `${path}?lang=${lang === 'nl' ? 'en' : 'nl'}`,
+        // (an invitation's link keeps its pre-filled form in the other language too)
+        langSwitchUrl: `${path}?${invite ? `invite=${encodeURIComponent(invite)}&` : ''}lang=${lang === 'nl' ? 'en' : 'nl'}`,
         event: {
           ...eventCard(event, lang),
           paragraphs: paragraphs(event.description),
