@@ -25,6 +25,7 @@ import { PagesModule } from './pages/pages.module';
 import { CrmHttpModule } from './crm/crm-http.module';
 import { EventsHttpModule } from './events/events-http.module';
 import { MailingsHttpModule } from './mailings/mailings-http.module';
+import { TargetsHttpModule } from './targets/targets-http.module';
 import { UsersApiController } from './users/users.api.controller';
 import { UsersPagesController } from './users/users.pages.controller';
 
@@ -51,6 +52,7 @@ export class AppModule {
         CrmHttpModule,
         EventsHttpModule,
         MailingsHttpModule,
+        TargetsHttpModule,
         // The home page shows the staff member's open follow-ups and recent visits.
         VisitsModule,
         // Without Redis the jobs run here; with Redis, in apps/worker (unless WORKER_IN_PROCESS=true).
