@@ -1,7 +1,7 @@
+import { amsterdamToUtc, utcToAmsterdam } from '@keyport/common';
 import { EventsService, GroupAttendanceService, RegistrationsService } from '@keyport/events';
 import { Role } from '@keyport/users';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { amsterdamToUtc, utcToAmsterdam } from '../../apps/api/src/events/staff-pages/amsterdam-time';
 import { createTestApp } from '../utils/app';
 import { newEvent } from '../utils/event-factories';
 import { newUser, TEST_PASSWORD } from '../utils/factories';

@@ -5,3 +5,4 @@ export * from './signing';
 export * from './time';
 export * from './sql';
 export * from './logging';
+export * from './amsterdam-time';

@@ -1,4 +1,4 @@
-import { DISPLAY_TIME_ZONE, FieldError, ValidationError } from '@keyport/common';
+import { amsterdamToUtc, FieldError, utcToAmsterdam, ValidationError } from '@keyport/common';
 import { YEAR_MAX, YEAR_MIN } from './targets.constants';
 
 /**
@@ -41,40 +41,14 @@ export function addDays(date: string, n: number): string {
   return dateOf(t.getUTCFullYear(), t.getUTCMonth() + 1, t.getUTCDate());
 }
 
-const partsFormat = new Intl.DateTimeFormat('en-US', {
-  timeZone: DISPLAY_TIME_ZONE,
-  hourCycle: 'h23',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-});
-
-function localParts(ms: number): { y: number; m: number; d: number; h: number; mi: number; s: number } {
-  const p = Object.fromEntries(partsFormat.formatToParts(new Date(ms)).map((x) => [x.type, x.value]));
-  return { y: Number(p.year), m: Number(p.month), d: Number(p.day), h: Number(p.hour), mi: Number(p.minute), s: Number(p.second) };
-}
-
-/** Amsterdam's offset from UTC at an instant, in milliseconds (+1 h in winter, +2 h in summer). */
-function offsetAt(ms: number): number {
-  const p = localParts(ms);
-  return Date.UTC(p.y, p.m - 1, p.d, p.h, p.mi, p.s) - Math.floor(ms / 1000) * 1000;
-}
-
 /** The instant a calendar day starts in Amsterdam. */
 export function amsterdamMidnight(date: string): Date {
-  const [y, m, d] = date.split('-').map(Number);
-  const wall = Date.UTC(y, m - 1, d);
-  const first = wall - offsetAt(wall);
-  return new Date(wall - offsetAt(first));
+  return new Date(amsterdamToUtc(date, '00:00') as string);
 }
 
 /** The Amsterdam calendar day of an instant. */
 export function amsterdamDate(at: Date): string {
-  const p = localParts(at.getTime());
-  return dateOf(p.y, p.m, p.d);
+  return utcToAmsterdam(at).date;
 }
 
 export function yearPeriod(year: number): Period {

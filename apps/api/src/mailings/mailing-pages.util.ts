@@ -1,27 +1,16 @@
-import { FieldError } from '@keyport/common';
+import { amsterdamToUtc, FieldError } from '@keyport/common';
 import { FormErrors } from '../common/validation';
-import { amsterdamToUtc } from '../events/staff-pages/amsterdam-time';
+import { list, text, Translate } from '../common/form-values';
 
-export type Translate = (key: string, args?: Record<string, unknown>) => string;
-
-/** One posted value as trimmed text ('' when missing). */
-export function text(value: unknown): string {
-  const v = Array.isArray(value) ? value[0] : value;
-  return typeof v === 'string' ? v.trim() : '';
-}
-
-/** Ticked checkboxes: none (missing), one (a string) or several (an array). */
-export function list(value: unknown): string[] {
-  if (value === undefined || value === null || value === '') return [];
-  return (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === 'string').map((v) => v.trim()).filter(Boolean);
-}
+export { list, text };
+export type { Translate };
 
 /** Free text with several values: separated by commas, semicolons or new lines. */
 export function splitList(value: string): string[] {
   return [...new Set(value.split(/[,;\n\r]+/).map((v) => v.trim()).filter(Boolean))];
 }
 
-export const isUuid = (id: string): boolean => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
+export { isUuid } from '@keyport/mailings';
 
 /** Rules this feature words itself (mailings.errors.*); the others come from validation.* where it has them. */
 const OWN_RULES = new Set(['isIso8601', 'arrayMaxSize', 'isUuid', 'isArray', 'template', 'attendanceMode', 'period', 'registrationNeedsEvent', 'future', 'dateTime', 'segmentName']);

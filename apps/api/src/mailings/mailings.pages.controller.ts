@@ -1,4 +1,4 @@
-import { ConflictError, FieldError, NotFoundError, ValidationError } from '@keyport/common';
+import { ConflictError, FieldError, NotFoundError, utcToAmsterdam, ValidationError } from '@keyport/common';
 import {
   AudienceFiltersDto, AudiencePreview, CreateMailingDto, MAILING_STATUSES, MailingQueryDto, MailingsService, MailingView, RECIPIENT_STATUSES, RecipientQueryDto,
   RecipientStatus, SegmentsService, SKIP_REASONS,
@@ -12,7 +12,6 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentActor, Roles } from '../auth/auth.decorators';
 import { streamExport } from '../common/export';
 import { validateForm } from '../common/validation';
-import { utcToAmsterdam } from '../events/staff-pages/amsterdam-time';
 import { PageRenderer, resolveLang } from '../pages/page-renderer';
 import {
   audienceChecks, audienceField, AudienceForm, audienceFromFilters, audienceToFilters, audienceView, countView, describeAudience, emptyAudience, readAudience,

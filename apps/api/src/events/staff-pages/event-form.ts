@@ -1,28 +1,17 @@
-import { FieldError } from '@keyport/common';
+import { amsterdamToUtc, FieldError, utcToAmsterdam } from '@keyport/common';
 import { EventView } from '@keyport/events';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { FormErrors, toFieldErrors } from '../../common/validation';
-import { amsterdamToUtc, utcToAmsterdam } from './amsterdam-time';
+import { list, text, Translate } from '../../common/form-values';
+
+export { list, text };
+export type { Translate };
 
 /** Blank rows the form offers without JavaScript; an edit shows the existing ones plus two blank. */
 export const QUESTION_ROWS = 5;
 export const SESSION_ROWS = 4;
 const MAX_ROWS = 30;
-
-export type Translate = (key: string, args?: Record<string, unknown>) => string;
-
-/** One posted value as trimmed text ('' when missing). */
-export function text(value: unknown): string {
-  const v = Array.isArray(value) ? value[0] : value;
-  return typeof v === 'string' ? v.trim() : '';
-}
-
-/** Ticked checkboxes: none (missing), one (a string) or several (an array). */
-export function list(value: unknown): string[] {
-  if (value === undefined || value === null || value === '') return [];
-  return (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === 'string' && v !== '');
-}
 
 /** A whole number typed in a field: null for empty, NaN (refused by the DTO) for anything else. */
 function count(value: string): number | null {
