@@ -11,6 +11,17 @@ export interface ReceivedMail {
 export interface SmtpSinkOptions {
   /** Decide per delivery attempt whether to refuse, and how: `attempt` counts over the sink's life, `attemptTo` per first recipient. */
   refuse?: (attempt: number, to: string[], attemptTo: number) => { code: number; message: string } | undefined;
+  /**
+   * Called for every delivery attempt once its data has arrived and before it is answered (before `refuse`):
+   * the answer waits for the returned promise, so a test can hold a message unanswered (never accepted),
+   * or stop the sending process meanwhile. Optional; without it nothing changes.
+   */
+  onMessage?: (message: { attempt: number; to: string[]; attemptTo: number; raw: string }) => void | Promise<void>;
+  /**
+   * Receives the server's errors, such as a connection reset by a client that was killed mid-message;
+   * without it (as before) such an error is not handled here.
+   */
+  onError?: (error: Error) => void;
 }
 
 /**
@@ -44,6 +55,7 @@ export class SmtpSink {
           this.attempts++;
           const attemptTo = (this.attemptsByAddress.get(to[0]) ?? 0) + 1;
           this.attemptsByAddress.set(to[0], attemptTo);
+          if (this.options.onMessage) await this.options.onMessage({ attempt: this.attempts, to, attemptTo, raw: Buffer.concat(chunks).toString('utf8') });
           const refusal = this.options.refuse?.(this.attempts, to, attemptTo);
           if (refusal) {
             this.refusalsByAddress.set(to[0], (this.refusalsByAddress.get(to[0]) ?? 0) + 1);
@@ -56,6 +68,7 @@ export class SmtpSink {
         });
       },
     });
+    if (this.options.onError) this.server.on('error', this.options.onError);
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', () => resolve()));
     this.port = (this.server.server.address() as AddressInfo).port;
     return this;

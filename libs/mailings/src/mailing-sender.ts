@@ -1,5 +1,6 @@
 import { APP_CONFIG, AppConfig } from '@keyport/config';
 import { MailTransport, SmtpRefusal } from '@keyport/mail';
+import { countMail } from '@keyport/metrics';
 import { JobQueue } from '@keyport/queue';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
@@ -15,6 +16,8 @@ interface ClaimedRow {
   language: 'nl' | 'en';
   attempts: number;
   skip: string | null;
+  /** When this pump claimed it (ms): a row held longer than a third of the lease renews it before sending. */
+  claimedAt: number;
 }
 
 /** Recipients claimed per round; sent CONCURRENCY at a time over the pooled SMTP connections. */
@@ -56,7 +59,8 @@ export class MailingSender {
     const deadline = Date.now() + SLICE_MS;
     while (Date.now() < deadline) {
       await this.dataSource.query(`UPDATE mailings SET pumped_at = now() WHERE id = $1`, [mailingId]);
-      const rows = await this.claim(mailingId);
+      const claimedAt = Date.now();
+      const rows = (await this.claim(mailingId)).map((r) => ({ ...r, claimedAt }));
       if (!rows.length) break;
       const skipped = rows.filter((r) => r.skip);
       if (skipped.length) await this.skip(skipped);
@@ -156,6 +160,16 @@ export class MailingSender {
     return rows;
   }
 
+  private async renewLease(row: ClaimedRow): Promise<boolean> {
+    const [renewed] = await this.dataSource.query(
+      `UPDATE mailing_recipients SET lease_until = now() + make_interval(secs => $3), updated_at = now()
+        WHERE id = $1 AND status = 'sending' AND attempts = $2 RETURNING id`,
+      [row.id, row.attempts, this.config.mail.leaseSeconds],
+    );
+    if (renewed.length) row.claimedAt = Date.now();
+    return renewed.length > 0;
+  }
+
   private async skip(rows: ClaimedRow[]): Promise<void> {
     for (const row of rows) {
       await this.dataSource.query(
@@ -175,12 +189,15 @@ export class MailingSender {
     }
     try {
       await this.queue.waitForRateToken('bulk-mail', this.config.mail.ratePerSecond);
+      // Waiting for the rate can be long (a low rate, many pumps): renew the lease before it could run out,
+      // and leave the row alone if it was taken back meanwhile (its attempt number is the fencing token).
+      if (Date.now() - row.claimedAt > (this.config.mail.leaseSeconds * 1000) / 3 && !(await this.renewLease(row))) return;
     } catch (error) {
       // Redis (the shared rate counter) is away: nothing was sent, so the row simply waits for a later pump.
       return this.finish(row.id, 'queued', { reason: `rate limiter unavailable: ${(error as Error).message}`.slice(0, 300), retryInMs: 5_000, undoAttempt: true });
     }
     try {
-      const result = await this.transport.send({
+      const result = await countMail('bulk', 'mailing', () => this.transport.send({
         ...mail,
         to: row.email,
         from: this.config.mail.from,
@@ -192,7 +209,7 @@ export class MailingSender {
           'X-Keyport-Mailing': source.id,
           Precedence: 'bulk',
         },
-      });
+      }));
       await this.finish(row.id, 'sent', { response: result.response, messageId: result.messageId });
     } catch (error) {
       if (error instanceof SmtpRefusal) {

@@ -128,6 +128,7 @@ export class MailingsApiController {
   @Post(':id/pause')
   @HttpCode(200)
   @ApiOperation({ summary: 'Stops sending after the messages in flight; resume continues where it stopped' })
+  @ApiOkResponse({ type: MailingStatusDoc })
   @ApiConflictResponse({ description: 'Not sending' })
   pause(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<MailingView> {
     return this.mailings.pause(actor, id);
@@ -135,6 +136,7 @@ export class MailingsApiController {
 
   @Post(':id/resume')
   @HttpCode(202)
+  @ApiAcceptedResponse({ type: MailingStatusDoc })
   @ApiConflictResponse({ description: 'Not paused' })
   resume(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<MailingView> {
     return this.mailings.resume(actor, id);
@@ -143,6 +145,7 @@ export class MailingsApiController {
   @Post(':id/cancel')
   @HttpCode(200)
   @ApiOperation({ summary: 'Stops for good; recipients not yet sent to are skipped (reason "cancelled")' })
+  @ApiOkResponse({ type: MailingStatusDoc })
   @ApiConflictResponse({ description: 'Already sent' })
   cancel(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<MailingView> {
     return this.mailings.cancel(actor, id);
@@ -206,6 +209,7 @@ export class MailTemplatesApiController {
 
   @Post()
   @ApiOperation({ summary: 'Saves a template; syntax errors and unknown variables are a 400 naming the part (nl.html) and the line' })
+  @ApiCreatedResponse({ description: 'The saved template' })
   @ApiBadRequestResponse({ description: 'fields: [{ field: "nl.html", message: "unknown variable or helper \\"x\\" on line 3" }]' })
   create(@CurrentActor() actor: Actor, @Body() dto: CreateMailTemplateDto): Promise<MailTemplateView> {
     return this.templates.create(actor, dto);
