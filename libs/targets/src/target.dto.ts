@@ -2,7 +2,7 @@ import { PROGRAMME_LINES, SUPPORT_KINDS, ORGANISATION_TYPES, KEYPORT_MUNICIPALIT
 import { EDUCATION_LEVELS, EVENT_FORMATS, GROUP_PARTICIPANT_TYPES, PARTICIPANT_TYPES } from '@keyport/events';
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { IsIn, IsInt, IsISO8601, IsNotEmpty, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 import type { PaceStatus, Period, PeriodInput } from './period';
 import {
   ItemKind, KEY_PATTERN, MANUAL_AGGREGATES, ManualAggregate, Metric, METRICS, NOTE_MAX, OUTSIDE, TARGET_MAX, TargetFilters, TITLE_MAX, YEAR_MAX, YEAR_MIN,
@@ -14,7 +14,7 @@ const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? unde
 export class CreatePlanDto {
   @ApiProperty({ example: 2026, minimum: YEAR_MIN, maximum: YEAR_MAX }) @Type(() => Number) @IsInt() @Min(YEAR_MIN) @Max(YEAR_MAX) year: number;
   @ApiPropertyOptional({ example: 2018, description: "Copy this year's targets (their definitions, not their figures)" })
-  @Transform(emptyToUndefined) @IsOptional() @Type(() => Number) @IsInt() @Min(YEAR_MIN) @Max(YEAR_MAX) copyFrom?: number;
+  @Transform(({ value }) => (value === '' || value === null ? undefined : typeof value === 'string' ? Number(value) : value)) @IsOptional() @IsInt() @Min(YEAR_MIN) @Max(YEAR_MAX) copyFrom?: number;
   @ApiPropertyOptional({ example: 'Jaarplan 2026' }) @Transform(trimmed) @IsOptional() @IsString() @MaxLength(200) title?: string;
 }
 
@@ -55,7 +55,7 @@ export class UpdateTargetDto extends PartialType(CreateTargetDto) {}
 
 export class ManualFigureDto {
   @ApiProperty({ example: '2018-06-30', description: 'The day the figure was measured or the outcome happened (Amsterdam)' })
-  @IsString() @Matches(/^\d{4}-\d{2}-\d{2}$/) recordedOn: string;
+  @IsString() @Matches(/^\d{4}-\d{2}-\d{2}$/) @IsISO8601({ strict: true }, { message: 'recordedOn must be a real calendar day' }) recordedOn: string;
   @ApiProperty({ example: 17250, minimum: 0 }) @Type(() => Number) @IsInt() @Min(0) @Max(TARGET_MAX) value: number;
   @ApiPropertyOptional({ example: 'Google Analytics, januari t/m juni', maxLength: NOTE_MAX }) @Transform(trimmed) @IsOptional() @IsString() @MaxLength(NOTE_MAX) note?: string;
 }
