@@ -1,6 +1,7 @@
 import { runImportBench } from './import.bench';
 import { runMailingBench } from './mailing.bench';
 import { runSignupBench } from './signup.bench';
+import { runTargetsBench } from './targets.bench';
 
 /**
  * The benchmarks: `npm run bench` runs them all, `node dist/bench/run.js import` one of them. They print
@@ -10,6 +11,7 @@ const BENCHMARKS: Record<string, () => Promise<void>> = {
   import: runImportBench,
   mailing: runMailingBench,
   signup: runSignupBench,
+  targets: runTargetsBench,
 };
 
 async function main(): Promise<void> {

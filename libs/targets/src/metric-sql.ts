@@ -74,7 +74,12 @@ const and = (conditions: string[]) => (conditions.length ? conditions.join(' AND
 const survivorOrganisation = (column: string, alias: string) =>
   `LEFT JOIN organisations ${alias}_0 ON ${alias}_0.id = ${column} LEFT JOIN organisations ${alias} ON ${alias}.id = coalesce(${alias}_0.merged_into_id, ${alias}_0.id)`;
 
-function attendanceRows(p: Params, f: TargetFilters, b: Bounds, unit: 'organisation' | 'person'): string {
+/**
+ * `lean`: only what a figure needs (unit, counted, time, weight), for the tally and the monthly series:
+ * no names, details or municipality, so a person is one join on contacts (for the survivor) and the
+ * organisation is joined only when a filter asks for it. The dashboard runs on these.
+ */
+function attendanceRows(p: Params, f: TargetFilters, b: Bounds, unit: 'organisation' | 'person', lean = false): string {
   const where = [
     `r.status IN ('confirmed', 'attended', 'no_show')`,
     `e.starts_at >= ${b.startTs}`,
@@ -90,6 +95,15 @@ function attendanceRows(p: Params, f: TargetFilters, b: Bounds, unit: 'organisat
       SELECT 'organisation'::text AS kind, o.id::text AS unit_id, r.id::text AS record_id, o.name AS label, ${ORG_MUNICIPALITY('o')} AS municipality, ${common},
              jsonb_build_object('type', o.type, 'municipality', o.municipality) AS detail
         FROM registrations r JOIN events e ON e.id = r.event_id ${survivorOrganisation('r.organisation_id', 'o')}
+       WHERE ${and(where)}`;
+  }
+  if (lean) {
+    const organisationFiltered = organisationWhere(new Params(), f).length > 0;
+    return `
+      SELECT 'person'::text AS kind, coalesce(c_0.merged_into_id, c_0.id)::text AS unit_id, r.id::text AS record_id, NULL::text AS label,
+             NULL::text AS municipality, ${common}, NULL::jsonb AS detail
+        FROM registrations r JOIN events e ON e.id = r.event_id JOIN contacts c_0 ON c_0.id = r.contact_id
+        ${organisationFiltered ? survivorOrganisation('r.organisation_id', 'o') : ''}
        WHERE ${and(where)}`;
   }
   return `
@@ -190,15 +204,15 @@ function reportRows(b: Bounds): string {
        WHERE pr.issued_at >= ${b.startTs} AND pr.issued_at < ${b.endTs}`;
 }
 
-function baseRows(p: Params, t: MetricTarget, b: Bounds): string {
+function baseRows(p: Params, t: MetricTarget, b: Bounds, lean: boolean): string {
   const f = t.filters ?? {};
   switch (t.metric) {
     case 'organisations_attending':
-      return attendanceRows(p, f, b, 'organisation');
+      return attendanceRows(p, f, b, 'organisation', lean);
     case 'persons_attending':
-      return attendanceRows(p, f, b, 'person');
+      return attendanceRows(p, f, b, 'person', lean);
     case 'group_headcount':
-      return f.includePersons ? `${groupRows(p, f, b)} UNION ALL ${attendanceRows(p, f, b, 'person')}` : groupRows(p, f, b);
+      return f.includePersons ? `${groupRows(p, f, b)} UNION ALL ${attendanceRows(p, f, b, 'person', lean)}` : groupRows(p, f, b);
     case 'events_held':
       return eventsHeldRows(p, f, b);
     case 'organisations_visited':
@@ -239,7 +253,8 @@ function withUnits(p: Params, t: MetricTarget, period: Period, extra: { municipa
       `array_agg(DISTINCT record_id) FILTER (WHERE counted) AS record_ids`,
     );
   }
-  const cte = `WITH base AS (${baseRows(p, t, b)}),
+  const lean = !extra.municipality && !extra.details;
+  const cte = `WITH base AS (${baseRows(p, t, b, lean)}),
     per_unit AS (SELECT ${columns.join(', ')} FROM base GROUP BY kind, unit_id)`;
   return { cte, b };
 }
