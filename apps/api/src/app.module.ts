@@ -20,6 +20,7 @@ import { RateLimitGuard, throttlerOptions } from './auth/rate-limit';
 import { AllExceptionsFilter } from './common/exception.filter';
 import { HealthController } from './health/health.controller';
 import { MailboxController } from './mailbox/mailbox.controller';
+import { OpsModule } from './ops/ops.module';
 import { HomeController } from './pages/home.controller';
 import { PagesModule } from './pages/pages.module';
 import { CrmHttpModule } from './crm/crm-http.module';
@@ -38,7 +39,7 @@ export class AppModule {
         ConfigModule.forRoot(config),
         LoggerModule.forRoot(loggerOptions(config.app.logLevel)),
         DatabaseModule.forRoot({ ...config.db, applicationName: 'keyport-api' }),
-        QueueModule.forRoot({ redisUrl: config.redis.url, prefix: config.redis.prefix }),
+        QueueModule.forRoot({ redisUrl: config.redis.url, prefix: config.redis.prefix, lockSeconds: config.redis.jobLockSeconds }),
         MailModule,
         I18nModule.forRoot({
           fallbackLanguage: 'nl',
@@ -53,6 +54,8 @@ export class AppModule {
         EventsHttpModule,
         MailingsHttpModule,
         TargetsHttpModule,
+        // /metrics and, without Redis, the in-process queue page (bull-board is mounted in setup-app.ts).
+        OpsModule.forRoot(config),
         // The home page shows the staff member's open follow-ups and recent visits.
         VisitsModule,
         // Without Redis the jobs run here; with Redis, in apps/worker (unless WORKER_IN_PROCESS=true).

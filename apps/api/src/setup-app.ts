@@ -16,9 +16,25 @@ import { dirname } from 'node:path';
 import { AppModule } from './app.module';
 import { UPLOAD_LIMIT_BYTES } from './common/multipart-form';
 import { apiValidationPipe } from './common/validation';
+import { setupOps } from './ops/setup-ops';
 
 /** Large enough that an oversized field gets a 400 naming it (a 1 MB name), small enough to refuse floods. */
 export const BODY_LIMIT_BYTES = 2 * 1024 * 1024;
+
+/** Nesting depth of JSON bodies: the deepest real body (an event with questions) is 3 levels deep. */
+export const MAX_BODY_DEPTH = 32;
+
+/** Iterative, so that measuring a hostile body cannot overflow the stack itself. */
+export function nestedDeeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= limit) return true;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
 
 /**
  * Builds the HTTP application from a validated configuration: the one way the server, the tests and
@@ -56,6 +72,11 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   await app.register(fastifyCookie);
   // ?lang=nl|en works on every page: taken out of the query here (so list filters never see an unknown
   // field) and kept on the request for the page renderer, which also remembers it in a cookie.
+  // Bodies nested deeper than any form or API needs are refused before validation, which would otherwise
+  // recurse into them until the stack runs out (a 500 for a few kB of `{"a":{"a":…}}`).
+  app.getHttpAdapter().getInstance().addHook('preValidation', async (req: FastifyRequest) => {
+    if (nestedDeeperThan(req.body, MAX_BODY_DEPTH)) throw Object.assign(new Error(`The request body is nested more than ${MAX_BODY_DEPTH} levels deep`), { statusCode: 400 });
+  });
   app.getHttpAdapter().getInstance().addHook('onRequest', async (req: FastifyRequest) => {
     const query = req.query as Record<string, unknown> | undefined;
     if (query && 'lang' in query) {
@@ -80,6 +101,8 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     decorateReply: false,
     maxAge: '7d',
   });
+  // Request timing for /metrics, and with Redis the queue dashboard (bull-board) at /admin/queues.
+  await setupOps(app);
 
   app.useGlobalPipes(apiValidationPipe());
 

@@ -4,6 +4,7 @@ import { DatabaseModule } from '@keyport/database';
 import { EventsModule } from '@keyport/events';
 import { MailModule } from '@keyport/mail';
 import { MailingsModule } from '@keyport/mailings';
+import { MetricsModule, MetricsServer } from '@keyport/metrics';
 import { QueueModule } from '@keyport/queue';
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
@@ -19,13 +20,16 @@ export class WorkerAppModule {
         ConfigModule.forRoot(config),
         LoggerModule.forRoot(loggerOptions(config.app.logLevel)),
         DatabaseModule.forRoot({ ...config.db, applicationName: 'keyport-worker' }),
-        QueueModule.forRoot({ redisUrl: config.redis.url, prefix: config.redis.prefix }),
+        QueueModule.forRoot({ redisUrl: config.redis.url, prefix: config.redis.prefix, lockSeconds: config.redis.jobLockSeconds }),
         MailModule,
         ImportsModule,
         EventsModule,
         MailingsModule,
+        MetricsModule,
         WorkerModule,
       ],
+      // GET /metrics on METRICS_PORT when set (README, Operations).
+      providers: [MetricsServer],
     };
   }
 }

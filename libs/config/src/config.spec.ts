@@ -25,6 +25,8 @@ describe(loadConfig.name, () => {
     [{ RATE_LIMIT_PER_MINUTE: '-1' }, 'RATE_LIMIT_PER_MINUTE'],
     [{ ADMIN_EMAIL: 'a@b.nl' }, 'ADMIN_PASSWORD'],
     [{ NODE_ENV: 'staging' }, 'NODE_ENV'],
+    [{ METRICS_TOKEN: 'too-short' }, 'METRICS_TOKEN'],
+    [{ METRICS_PORT: 'ninety' }, 'METRICS_PORT'],
   ])('refuses %j naming %s', (override, variable) => {
     let error: unknown;
     try {

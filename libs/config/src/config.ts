@@ -29,7 +29,8 @@ export interface AppConfig {
     dataDir: string;
   };
   db: { url: string; poolSize: number };
-  redis: { url?: string; prefix: string };
+  /** jobLockSeconds: how long a running job stays locked to its worker without a sign of life (a dead worker's jobs run again after it). */
+  redis: { url?: string; prefix: string; jobLockSeconds: number };
   mail: {
     smtpUrl?: string;
     from: string;
@@ -38,6 +39,8 @@ export interface AppConfig {
     /** How long a recipient being sent stays claimed before another worker may try it (a worker died mid-send). */
     leaseSeconds: number;
   };
+  /** Prometheus metrics (README, Operations): off unless METRICS_TOKEN (API) or METRICS_PORT (worker) is set. */
+  metrics: { token?: string; port?: number };
 }
 
 type Env = Record<string, string | undefined>;
@@ -114,6 +117,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if ((adminEmail === undefined) !== (adminPassword === undefined)) {
     throw new ConfigError(adminEmail ? 'ADMIN_PASSWORD' : 'ADMIN_EMAIL', 'is missing: ADMIN_EMAIL and ADMIN_PASSWORD go together');
   }
+  const metricsToken = str(env, 'METRICS_TOKEN');
+  if (metricsToken !== undefined && metricsToken.length < 16) throw new ConfigError('METRICS_TOKEN', `must have at least 16 characters, got ${metricsToken.length}`);
+  const metricsPort = str(env, 'METRICS_PORT') === undefined ? undefined : int(env, 'METRICS_PORT', 0, 0, 65535);
   return {
     app: {
       env: nodeEnv as AppConfig['app']['env'],
@@ -130,7 +136,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
       dataDir: str(env, 'DATA_DIR') ?? './var',
     },
     db: { url: dbUrl, poolSize: int(env, 'DB_POOL_SIZE', 10, 1, 500) },
-    redis: { url: redisUrl, prefix: str(env, 'QUEUE_PREFIX') ?? 'keyport' },
+    redis: { url: redisUrl, prefix: str(env, 'QUEUE_PREFIX') ?? 'keyport', jobLockSeconds: int(env, 'JOB_LOCK_SECONDS', 30, 5, 600) },
     mail: { smtpUrl, from: mailFrom(env), ratePerSecond: int(env, 'MAIL_RATE_PER_SECOND', 10, 1, 10_000), leaseSeconds: int(env, 'MAIL_LEASE_SECONDS', 120, 5, 3600) },
+    metrics: { token: metricsToken, port: metricsPort },
   };
 }

@@ -1,6 +1,7 @@
 import { APP_CONFIG, AppConfig } from '@keyport/config';
 import { formatDateTime, NotFoundError } from '@keyport/common';
 import { Language, MailRenderer, MailTransport } from '@keyport/mail';
+import { countMail } from '@keyport/metrics';
 import { JobContext, JobProcessor, JobProcessorHandler, MailAttachment, PermanentJobError, RegistrationMailJob } from '@keyport/queue';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createEvent, DateArray } from 'ics';
@@ -98,7 +99,9 @@ export class RegistrationMailProcessor implements JobProcessorHandler<'registrat
       attachments.push({ filename: 'check-in.png', contentType: 'image/png', content: png.toString('base64'), cid: 'checkin-qr' });
       attachments.push({ filename: 'event.ics', contentType: 'text/calendar; charset=utf-8; method=PUBLISH', content: Buffer.from(this.calendar(job.registrationId, r, manageUrl)).toString('base64') });
     }
-    const result = await this.transport.send({ to: r.email, from: this.config.mail.from, subject: rendered.subject, html: rendered.html, text: rendered.text, attachments });
+    const result = await countMail('transactional', `registration-${job.kind}`, () =>
+      this.transport.send({ to: r.email, from: this.config.mail.from, subject: rendered.subject, html: rendered.html, text: rendered.text, attachments }),
+    );
     this.logger.log(`sent ${job.kind} mail for registration ${job.registrationId} (job ${ctx.id}): ${result.response}`);
   }
 

@@ -1,6 +1,7 @@
 import { APP_CONFIG, AppConfig } from '@keyport/config';
 import { allPages, ConflictError, escapeLike, NotFoundError, Page, pageOf, pageWindow, TokenSigner, ValidationError } from '@keyport/common';
 import { AuditService, organisationNameKey, parseMunicipality } from '@keyport/crm';
+import { countSignup } from '@keyport/metrics';
 import { Actor } from '@keyport/users';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
@@ -101,6 +102,7 @@ export class RegistrationsService {
           input.participantType ?? 'entrepreneur', JSON.stringify(answers), options.source, options.ignoreWindow ?? false,
         ],
       );
+      if (row.created) countSignup(row.status);
       return row;
     } catch (error) {
       fromDatabase(error as never);

@@ -1,13 +1,15 @@
 import { Logger } from '@nestjs/common';
 import { Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import IORedis, { RedisOptions } from 'ioredis';
-import { JobContext, JobHandlers, JobQueue, PermanentJobError, QueueHealth } from './job-queue';
-import { JOB_RULES, JobName, JobOptions, JobPayloads, QUEUE_NAMES, QueueName } from './jobs';
+import { JobContext, JobCounts, JobHandlers, JobQueue, PermanentJobError, QueueHealth } from './job-queue';
+import { isTransactionalMail, JOB_RULES, JobName, JobOptions, JobPayloads, QUEUE_NAMES, QueueName } from './jobs';
 
 export interface BullmqSettings {
   url: string;
   prefix: string;
   concurrency?: number;
+  /** A job of a worker that stopped (no lock renewal for this long) is run again, within twice this. Default 30. */
+  lockSeconds?: number;
 }
 
 /** BullMQ on Redis: several API instances add, several workers consume, nothing lives in process memory. */
@@ -18,6 +20,8 @@ export class BullmqJobQueue extends JobQueue {
   private readonly queues = new Map<QueueName, Queue>();
   private readonly workers: Worker[] = [];
   private workerConnection?: IORedis;
+  private readonly schedules = new Map<JobName, { everyMs: number; data: unknown }>();
+  private scheduleCheck?: NodeJS.Timeout;
 
   constructor(private readonly settings: BullmqSettings) {
     super();
@@ -41,6 +45,22 @@ export class BullmqJobQueue extends JobQueue {
     return queue;
   }
 
+  /** The BullMQ queues themselves, for the queue dashboard (/admin/queues). */
+  bullQueues(): Queue[] {
+    return QUEUE_NAMES.map((name) => this.queue(name));
+  }
+
+  async jobCounts(): Promise<Record<QueueName, JobCounts>> {
+    const entries = await Promise.all(
+      QUEUE_NAMES.map(async (name) => {
+        const c = await this.queue(name).getJobCounts('waiting', 'prioritized', 'waiting-children', 'active', 'delayed', 'failed');
+        const waiting = (c.waiting ?? 0) + (c.prioritized ?? 0) + (c['waiting-children'] ?? 0);
+        return [name, { waiting, active: c.active ?? 0, delayed: c.delayed ?? 0, failed: c.failed ?? 0 }] as const;
+      }),
+    );
+    return Object.fromEntries(entries) as Record<QueueName, JobCounts>;
+  }
+
   async add<N extends JobName>(name: N, data: JobPayloads[N], options: JobOptions = {}): Promise<void> {
     const rule = JOB_RULES[name];
     await this.queue(rule.queue).add(name, data, {
@@ -55,6 +75,29 @@ export class BullmqJobQueue extends JobQueue {
   }
 
   async schedule<N extends JobName>(name: N, everyMs: number, data: JobPayloads[N]): Promise<void> {
+    await this.upsertScheduler(name, everyMs, data);
+    // A Redis that lost its data (restarted without persistence, flushed) lost the schedulers too, and
+    // nothing else would create them again: check now and then, and put back any that is missing.
+    this.schedules.set(name, { everyMs, data });
+    if (!this.scheduleCheck) {
+      this.scheduleCheck = setInterval(() => void this.restoreSchedulers(), SCHEDULER_CHECK_MS);
+      this.scheduleCheck.unref();
+    }
+  }
+
+  private async restoreSchedulers(): Promise<void> {
+    for (const [name, { everyMs, data }] of this.schedules) {
+      try {
+        if (await this.queue(JOB_RULES[name].queue).getJobScheduler(name)) continue;
+        await this.upsertScheduler(name, everyMs, data as never);
+        this.logger.warn(`job scheduler ${name} was missing from Redis (data lost?): created again`);
+      } catch {
+        // Redis unreachable: the next check tries again.
+      }
+    }
+  }
+
+  private async upsertScheduler<N extends JobName>(name: N, everyMs: number, data: JobPayloads[N]): Promise<void> {
     const rule = JOB_RULES[name];
     // One scheduler per job name, kept in Redis: every worker upserts the same one.
     await this.queue(rule.queue).upsertJobScheduler(name, { every: everyMs }, {
@@ -81,7 +124,13 @@ export class BullmqJobQueue extends JobQueue {
             throw error;
           }
         },
-        { connection: this.workerConnection, prefix: this.settings.prefix, concurrency: this.settings.concurrency ?? 8 },
+        {
+          connection: this.workerConnection,
+          prefix: this.settings.prefix,
+          concurrency: this.settings.concurrency ?? 8,
+          lockDuration: (this.settings.lockSeconds ?? 30) * 1000,
+          stalledInterval: (this.settings.lockSeconds ?? 30) * 1000,
+        },
       );
       worker.on('failed', (job, error) =>
         this.logger.warn(`job ${job?.name} ${job?.id} attempt ${job?.attemptsMade} failed: ${error.message}`),
@@ -103,6 +152,14 @@ export class BullmqJobQueue extends JobQueue {
     return taken <= perSecond ? 0 : (second + 1) * 1000 - now + Math.floor(Math.random() * 20);
   }
 
+  async transactionalMailPending(): Promise<boolean> {
+    const queue = this.queue(JOB_RULES['registration-mail'].queue);
+    // Any one is enough: a few of the waiting and running ones (besides at most two scheduled sweeps), and
+    // the delayed ones that failed before (a delayed job that never ran is scheduled for later, not waiting).
+    const [ready, delayed] = await Promise.all([queue.getJobs(['active', 'waiting', 'prioritized'], 0, 9), queue.getJobs(['delayed'], 0, 99, true)]);
+    return ready.some((j) => j && isTransactionalMail(j.name, j.data)) || delayed.some((j) => j && j.attemptsMade > 0 && isTransactionalMail(j.name, j.data));
+  }
+
   async health(): Promise<QueueHealth> {
     try {
       const pong = await Promise.race([
@@ -116,12 +173,16 @@ export class BullmqJobQueue extends JobQueue {
   }
 
   async close(): Promise<void> {
+    if (this.scheduleCheck) clearInterval(this.scheduleCheck);
     await Promise.allSettled(this.workers.map((w) => w.close()));
     await Promise.allSettled([...this.queues.values()].map((q) => q.close()));
     this.workerConnection?.disconnect();
     this.producer.disconnect();
   }
 }
+
+/** How often a worker checks that the job schedulers it created still exist in Redis. */
+const SCHEDULER_CHECK_MS = 15_000;
 
 const baseRedisOptions: RedisOptions = {
   // Reconnect with a capped backoff for ever; each command fails fast meanwhile (see above).

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { JobContext, JobHandlers, JobQueue, PermanentJobError, QueueHealth } from './job-queue';
-import { backoffDelay, JOB_RULES, JobName, JobOptions, JobPayloads } from './jobs';
+import { JobContext, JobCounts, JobHandlers, JobQueue, PermanentJobError, QueueHealth } from './job-queue';
+import { backoffDelay, isTransactionalMail, JOB_RULES, JobName, JobOptions, JobPayloads, QUEUE_NAMES, QueueName } from './jobs';
 
 interface PendingJob {
   id: string;
@@ -22,8 +22,14 @@ export class InProcessJobQueue extends JobQueue {
   private readonly waiting: PendingJob[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
   private running = 0;
+  /** Transactional mail jobs waiting, running or waiting for a retry (see transactionalMailPending). */
+  private readonly transactional = new Set<string>();
   private closed = false;
   private seq = 0;
+  /** Running, delayed (waiting for their time or a retry) and failed-for-good jobs per queue, since start. */
+  private readonly tally = new Map<QueueName, { active: number; delayed: number; failed: number }>(
+    QUEUE_NAMES.map((q) => [q, { active: 0, delayed: 0, failed: 0 }]),
+  );
 
   constructor(private readonly concurrency = 4) {
     super();
@@ -35,7 +41,7 @@ export class InProcessJobQueue extends JobQueue {
     if (this.known.has(id)) return;
     this.remember(id);
     const job: PendingJob = { id, name, data, attempt: 1 };
-    this.later(options.delayMs ?? 0, () => this.enqueue(job));
+    this.enqueueAfter(job, options.delayMs ?? 0);
   }
 
   async schedule<N extends JobName>(name: N, everyMs: number, data: JobPayloads[N]): Promise<void> {
@@ -68,8 +74,34 @@ export class InProcessJobQueue extends JobQueue {
     return window.taken <= perSecond ? 0 : (second + 1) * 1000 - now;
   }
 
+  async transactionalMailPending(): Promise<boolean> {
+    return this.transactional.size > 0;
+  }
+
   async health(): Promise<QueueHealth> {
     return { ok: !this.closed, driver: this.driver, detail: `${this.waiting.length} waiting, ${this.running} running` };
+  }
+
+  async jobCounts(): Promise<Record<QueueName, JobCounts>> {
+    const counts = {} as Record<QueueName, JobCounts>;
+    for (const [queue, t] of this.tally) counts[queue] = { waiting: 0, active: t.active, delayed: t.delayed, failed: t.failed };
+    for (const job of this.waiting) counts[this.queueOf(job)].waiting++;
+    return counts;
+  }
+
+  private queueOf(job: PendingJob): QueueName {
+    return JOB_RULES[job.name]?.queue ?? 'mail';
+  }
+
+  /** Enqueues now, or after `ms` (counted as delayed meanwhile). */
+  private enqueueAfter(job: PendingJob, ms: number): void {
+    if (ms <= 0) return this.enqueue(job);
+    const tally = this.tally.get(this.queueOf(job))!;
+    tally.delayed++;
+    this.later(ms, () => {
+      tally.delayed--;
+      this.enqueue(job);
+    });
   }
 
   async close(): Promise<void> {
@@ -96,6 +128,7 @@ export class InProcessJobQueue extends JobQueue {
   }
 
   private enqueue(job: PendingJob): void {
+    if (isTransactionalMail(job.name, job.data)) this.transactional.add(job.id);
     this.waiting.push(job);
     this.pump();
   }
@@ -103,9 +136,12 @@ export class InProcessJobQueue extends JobQueue {
   private pump(): void {
     while (!this.closed && this.handlers && this.running < this.concurrency && this.waiting.length) {
       const job = this.waiting.shift()!;
+      const tally = this.tally.get(this.queueOf(job))!;
       this.running++;
+      tally.active++;
       void this.run(job).finally(() => {
         this.running--;
+        tally.active--;
         this.pump();
       });
     }
@@ -115,20 +151,24 @@ export class InProcessJobQueue extends JobQueue {
     const handler = this.handlers?.[job.name] as ((data: unknown, ctx: JobContext) => Promise<void>) | undefined;
     const rule = JOB_RULES[job.name]?.retry;
     if (!handler || !rule) {
+      this.transactional.delete(job.id);
       this.logger.error(`no processor for job ${job.name}; dropped ${job.id}`);
       return;
     }
     try {
       await handler(job.data, { id: job.id, attempt: job.attempt, maxAttempts: rule.attempts });
+      this.transactional.delete(job.id);
     } catch (error) {
       const permanent = error instanceof PermanentJobError;
       if (permanent || job.attempt >= rule.attempts) {
+        this.transactional.delete(job.id);
+        this.tally.get(this.queueOf(job))!.failed++;
         this.logger.error(`job ${job.name} ${job.id} failed for good after ${job.attempt} attempt(s): ${(error as Error).message}`);
         return;
       }
       const delay = backoffDelay(rule, job.attempt);
       this.logger.warn(`job ${job.name} ${job.id} attempt ${job.attempt} failed (${(error as Error).message}); retry in ${delay} ms`);
-      this.later(delay, () => this.enqueue({ ...job, attempt: job.attempt + 1 }));
+      this.enqueueAfter({ ...job, attempt: job.attempt + 1 }, delay);
     }
   }
 }

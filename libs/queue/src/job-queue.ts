@@ -1,4 +1,4 @@
-import { JobName, JobOptions, JobPayloads } from './jobs';
+import { JobName, JobOptions, JobPayloads, QueueName } from './jobs';
 
 export interface JobContext {
   id: string;
@@ -18,6 +18,15 @@ export class PermanentJobError extends Error {
   }
 }
 
+/** How many jobs of a queue are in each state (waiting includes prioritised ones and those waiting for children). */
+export interface JobCounts {
+  waiting: number;
+  active: number;
+  delayed: number;
+  failed: number;
+}
+export const JOB_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
+
 export interface QueueHealth {
   ok: boolean;
   driver: 'redis' | 'in-process';
@@ -36,11 +45,19 @@ export abstract class JobQueue {
   /** Starts consuming with these processors (the worker's part). */
   abstract process(handlers: JobHandlers): Promise<void>;
   abstract health(): Promise<QueueHealth>;
+  /** Jobs per queue and state (the queue dashboard, the keyport_queue_jobs metric). */
+  abstract jobCounts(): Promise<Record<QueueName, JobCounts>>;
   /**
    * Takes one of `perSecond` tokens of the current second for `key`, shared by every process on this
    * queue; returns 0 when taken, else the ms to wait before asking again.
    */
   abstract takeRateToken(key: string, perSecond: number): Promise<number>;
+
+  /**
+   * Is transactional mail (isTransactionalMail) waiting, being sent or waiting for a retry on this queue?
+   * Mailings hold back meanwhile, so that after an SMTP outage confirmations and reminders go first.
+   */
+  abstract transactionalMailPending(): Promise<boolean>;
 
   /** Waits until a token of `key` is taken (see takeRateToken). */
   async waitForRateToken(key: string, perSecond: number): Promise<void> {

@@ -101,6 +101,14 @@ export const JOB_RULES: Record<JobName, JobRule> = {
   'mailings-sweep': { queue: 'mailings', retry: { attempts: 1, backoffMs: 1_000 }, priority: 1, everyMs: 10_000 },
 };
 
+/**
+ * Mail a person is waiting for (confirmations, reminders and other transactional mail): it goes before
+ * the mailings (bulk), which hold back while any of it is waiting, being sent or waiting for a retry.
+ */
+export function isTransactionalMail(name: string, data: unknown): boolean {
+  return name === 'registration-mail' || (name === 'send-mail' && (data as SendMailJob | undefined)?.kind !== 'bulk');
+}
+
 export interface JobOptions {
   /** Deterministic id: a second add with the same id is ignored while the first is known. */
   jobId?: string;

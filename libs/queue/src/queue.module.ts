@@ -9,6 +9,8 @@ export interface QueueModuleOptions {
   /** Without it, jobs run in this process. */
   redisUrl?: string;
   prefix?: string;
+  /** BullMQ's job lock and stalled check (JOB_LOCK_SECONDS); default 30. */
+  lockSeconds?: number;
 }
 
 @Global()
@@ -22,7 +24,7 @@ export class QueueModule {
           provide: JobQueue,
           useFactory: () =>
             options.redisUrl
-              ? new BullmqJobQueue({ url: options.redisUrl, prefix: options.prefix ?? 'keyport' })
+              ? new BullmqJobQueue({ url: options.redisUrl, prefix: options.prefix ?? 'keyport', lockSeconds: options.lockSeconds })
               : new InProcessJobQueue(),
         },
         OutboxService,

@@ -11,7 +11,7 @@ import {
   ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiProperty, ApiPropertyOptional, ApiTags, ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsIn, IsOptional, IsString, IsUUID, MaxLength, ValidateNested } from 'class-validator';
+import { IsIn, IsObject, IsOptional, IsString, IsUUID, MaxLength, ValidateNested } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentActor, Roles } from '../auth/auth.decorators';
 import { streamExport } from '../common/export';
@@ -34,14 +34,14 @@ class MailingStatusDoc {
 }
 
 class AudienceRequestDto {
-  @ApiProperty({ type: AudienceFiltersDto }) @ValidateNested() @Type(() => AudienceFiltersDto) filters: AudienceFiltersDto;
+  @ApiProperty({ type: AudienceFiltersDto }) @IsObject() @ValidateNested() @Type(() => AudienceFiltersDto) filters: AudienceFiltersDto;
   @ApiPropertyOptional({ description: 'The event the registration filter refers to' })
   @Transform(({ value }) => (value === '' ? undefined : value)) @IsOptional() @IsUUID() eventId?: string;
 }
 
 class TemplatePreviewDto {
-  @ApiProperty({ type: TemplatePartsDto }) @ValidateNested() @Type(() => TemplatePartsDto) nl: TemplatePartsDto;
-  @ApiProperty({ type: TemplatePartsDto }) @ValidateNested() @Type(() => TemplatePartsDto) en: TemplatePartsDto;
+  @ApiProperty({ type: TemplatePartsDto }) @IsObject() @ValidateNested() @Type(() => TemplatePartsDto) nl: TemplatePartsDto;
+  @ApiProperty({ type: TemplatePartsDto }) @IsObject() @ValidateNested() @Type(() => TemplatePartsDto) en: TemplatePartsDto;
 }
 
 class CopyDto {

@@ -39,8 +39,11 @@ const NAV: NavItem[] = [
   { href: '/crm/support', key: 'nav.support', roles: CRM_ROLES },
   { href: '/crm/imports', key: 'nav.imports', roles: CRM_ROLES },
   { href: '/manage/mailings', key: 'nav.mailings', roles: [Role.Organiser], also: ['/manage/mail-templates', '/manage/segments'] },
+  { href: '/dashboard', key: 'targets.nav.dashboard', also: ['/reports'] },
+  { href: '/manage/plans', key: 'plans.nav', roles: [Role.Organiser] },
   { href: '/admin/users', key: 'nav.users', roles: [Role.Admin] },
   { href: '/admin/mail', key: 'nav.mail', roles: [Role.Admin, Role.Organiser] },
+  { href: '/admin/queues', key: 'ops.nav', roles: [Role.Admin] },
   { href: '/api/docs', key: 'nav.api' },
 ];
 
