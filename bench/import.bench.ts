@@ -1,3 +1,4 @@
+import { addSummary } from './summary';
 import { loadConfig } from '@keyport/config';
 import { OrganisationsService } from '@keyport/crm';
 import { ImportsService } from '@keyport/crm/import';
@@ -112,6 +113,7 @@ export async function runImportBench(): Promise<void> {
     peak = memory.stop();
     const done = await imports.get(actor, preview.id);
     if (done.status !== 'done' || done.createdCount !== rows) throw new Error(`import ended ${done.status} with ${done.createdCount} created: ${done.error}`);
+    addSummary('import', `import run, ${rows.toLocaleString('en')} lines`, `${Math.round(done.createdCount / seconds)} lines/s, peak rss ${peak.rssMb} MB`);
     console.log(`  run (queue → job → services, with audit): ${done.createdCount} lines created in ${seconds.toFixed(1)} s = ${Math.round(done.createdCount / seconds)} rows/s; peak rss ${peak.rssMb} MB, heap ${peak.heapMb} MB`);
 
     const organisations = app.get(OrganisationsService);
@@ -128,6 +130,7 @@ export async function runImportBench(): Promise<void> {
       times.push(performance.now() - t0);
     }
     times.sort((a, b) => a - b);
+    addSummary('import', `organisation search over ${rows.toLocaleString('en')} organisations`, `median ${percentile(times, 50).toFixed(0)} ms, p95 ${percentile(times, 95).toFixed(0)} ms`);
     console.log(`  organisation search over ${rows.toLocaleString('en')} organisations, 200 queries of name fragments (OrganisationsService.list, page of 25 + count): median ${percentile(times, 50).toFixed(1)} ms, p95 ${percentile(times, 95).toFixed(1)} ms`);
   } finally {
     await app?.close();

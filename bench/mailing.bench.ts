@@ -1,3 +1,4 @@
+import { addSummary } from './summary';
 import { loggerOptions } from '@keyport/common';
 import { ConfigModule, loadConfig } from '@keyport/config';
 import { DatabaseModule, migrateDatabase } from '@keyport/database';
@@ -435,6 +436,14 @@ export async function runMailingBench(): Promise<void> {
     const updated = after.updated - before.updated;
     const redisCmds = redisAfter - redisBefore;
     const workerCpu = cpuAfter - cpuBefore;
+    addSummary('mailing', `${expected.length.toLocaleString('en')}-recipient mailing: time to enqueue`, `${enqueueSeconds.toFixed(2)} s`);
+    addSummary(
+      'mailing',
+      'delivered by the worker (pool 5)',
+      `${Math.round(workerRate)} msg/s; ${workerCheck.duplicates} duplicates, ${workerCheck.missing} missing`,
+      `plain nodemailer loop: ${Math.round(plainRate)} msg/s (${Math.round((workerRate / plainRate) * 100)}%)`,
+    );
+    addSummary('mailing', 'worker peak RSS', `${mb(peakRssKb)} MB (idle ${mb(idleRssKb)} MB)`);
     console.log(`  worker up in ${startupSeconds.toFixed(1)} s (idle rss ${mb(idleRssKb)} MB); first message at the sink ${firstMessageSeconds.toFixed(2)} s after the send call; ${pumps} mailing-pump job(s), ran ${pumpTimeline}`);
     console.table([
       { figure: 'time to enqueue (send → every recipient row, call returned)', value: `${enqueueSeconds.toFixed(2)} s (${rowCount.total.toLocaleString('en')} rows)` },

@@ -1,6 +1,7 @@
 import { runImportBench } from './import.bench';
 import { runMailingBench } from './mailing.bench';
 import { runSignupBench } from './signup.bench';
+import { printSummary } from './summary';
 import { runTargetsBench } from './targets.bench';
 
 /**
@@ -22,6 +23,7 @@ async function main(): Promise<void> {
     console.log(`\n== ${name} ==`);
     await BENCHMARKS[name]();
   }
+  printSummary();
 }
 
 main().catch((error) => {

@@ -4,6 +4,7 @@ import { freePort, migrateDatabase } from '@keyport/database';
 import { EventsService } from '@keyport/events';
 import { Role, UsersService } from '@keyport/users';
 import autocannon from 'autocannon';
+import { addSummary } from './summary';
 import { Client, Pool } from 'pg';
 import { createApp } from '../apps/api/src/setup-app';
 
@@ -128,6 +129,12 @@ export async function runSignupBench(): Promise<void> {
         'exactly seats confirmed': raw.confirmed === SEATS,
       },
     ]);
+    addSummary(
+      'signup',
+      `${SIGNUPS} sign-ups, ${CLIENTS} clients, ${SEATS} seats (HTTP)`,
+      `${Math.round(ok2xx / httpSeconds)}/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms; ${counts.confirmed} confirmed`,
+      `raw pg: ${Math.round(raw.total / rawSeconds)}/s, p50 ${Math.round(percentile(latencies, 50))} ms`,
+    );
     console.log(`HTTP reaches ${Math.round(((ok2xx / httpSeconds) / (raw.total / rawSeconds)) * 100)}% of the raw PostgreSQL rate`);
   } finally {
     const left = await admin.query(`SELECT application_name, state FROM pg_stat_activity WHERE datname = $1`, [database]);

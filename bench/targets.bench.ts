@@ -1,3 +1,4 @@
+import { addSummary } from './summary';
 import { loadConfig } from '@keyport/config';
 import { KEYPORT_MUNICIPALITIES, textKey } from '@keyport/crm';
 import { DatabaseModule, migrateDatabase } from '@keyport/database';
@@ -392,6 +393,9 @@ export async function runTargetsBench(): Promise<void> {
       { figure: '  then toCsv in memory (apps/api/src/common/export.ts)', value: `${ms(csvMs)}, ${(Buffer.byteLength(csv) / 1048576).toFixed(1)} MB` },
       { figure: '  or streamExport (csv) into a counting sink', value: `${ms(streamMs)}, ${(streamedBytes / 1048576).toFixed(1)} MB; rss after ${rssMb} MB` },
     ]);
+    addSummary('targets', `full dashboard ${YEAR} (${figures.length} targets), server time`, summary(year));
+    addSummary('targets', `full dashboard Q${QUARTER} ${YEAR}`, summary(quarter));
+    addSummary('targets', `drill-down of the longest list (${rows.length.toLocaleString('en')} rows)`, `${summary(drill)}; CSV stream ${ms(streamMs)}`);
     console.log('  slowest targets on their own (year):');
     console.table(
       perTarget.slice(0, 8).map(({ figure, ms: t }) => ({
