@@ -290,7 +290,7 @@ describe('mailing pages', () => {
     const recipients = await page.get(`/manage/mailings/${id}/recipients/export?format=csv`);
     expect(recipients.headers['content-type']).toContain('text/csv');
     expect(recipients.body.split('\r\n')[0]).toBe('\uFEFFNaam,E-mailadres,Taal,Status,Reden,Pogingen,Verzonden op,Antwoord van de mailserver');
-    expect(recipients.body).toContain(`bert0.${tag}@example.nl,nl,Overgeslagen,no_consent,0`);
+    expect(recipients.body).toContain(`bert0.${tag}@example.nl,nl,Overgeslagen,Geen toestemming,0`);
     const recipientsXlsx = await page.get(`/manage/mailings/${id}/recipients/export?format=xlsx&status=skipped`);
     expect(recipientsXlsx.headers['content-type']).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
     const table = await page.get(`${location}?status=skipped`);

@@ -3,7 +3,7 @@ import { EVENT_FORMATS, EventFormat } from '@keyport/events';
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
-  ArrayMaxSize, IsArray, IsEmail, IsIn, IsInt, IsISO8601, IsNotEmpty, IsOptional, IsString, IsUUID, Max, MaxLength, Min, ValidateNested,
+  ArrayMaxSize, IsArray, IsEmail, IsIn, IsInt, IsISO8601, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID, Max, MaxLength, Min, ValidateNested,
 } from 'class-validator';
 import { BOUNCE_KINDS, BounceKind, MAILING_STATUSES, MailingStatus, RECIPIENT_STATUSES, RecipientStatus } from './mailings.constants';
 
@@ -54,8 +54,8 @@ export class TemplatePartsDto {
 export class CreateMailTemplateDto {
   @ApiProperty({ example: 'Uitnodiging ontbijtsessie' }) @Transform(trimmed) @IsString() @IsNotEmpty() @MaxLength(200) name: string;
   @ApiPropertyOptional() @Transform(trimmed) @IsOptional() @IsString() @MaxLength(1000) description?: string;
-  @ApiProperty({ type: TemplatePartsDto, description: 'Dutch' }) @ValidateNested() @Type(() => TemplatePartsDto) nl: TemplatePartsDto;
-  @ApiProperty({ type: TemplatePartsDto, description: 'English' }) @ValidateNested() @Type(() => TemplatePartsDto) en: TemplatePartsDto;
+  @ApiProperty({ type: TemplatePartsDto, description: 'Dutch' }) @IsObject() @ValidateNested() @Type(() => TemplatePartsDto) nl: TemplatePartsDto;
+  @ApiProperty({ type: TemplatePartsDto, description: 'English' }) @IsObject() @ValidateNested() @Type(() => TemplatePartsDto) en: TemplatePartsDto;
 }
 
 export class UpdateMailTemplateDto extends PartialType(CreateMailTemplateDto) {}

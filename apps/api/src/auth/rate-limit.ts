@@ -83,9 +83,12 @@ export class RateLimitGuard extends ThrottlerGuard {
     return super.handleRequest(props);
   }
 
-  /** One login counter per address for the API and the login page together. */
-  protected override generateKey(context: ExecutionContext, suffix: string, name: string): string {
-    return name === 'login' ? `login-${suffix}` : super.generateKey(context, suffix, name);
+  /**
+   * One counter per client address and throttler, over all its routes: the public limit is per address
+   * (pages and public API together), and one login counter serves the API and the login page.
+   */
+  protected override generateKey(_context: ExecutionContext, suffix: string, name: string): string {
+    return `${name}-${suffix}`;
   }
 
   protected override async getTracker(req: Record<string, unknown>): Promise<string> {
