@@ -244,7 +244,7 @@ export async function generateDataset(db: DataSource, year: number, seed: number
   await insertRows(
     db, 'progress_reports',
     { id: 'uuid', year: 'integer', quarter: 'smallint', snapshot: 'jsonb', issued_at: 'timestamptz', issued_by_name: 'text' },
-    reports.map((r) => ({ id: r.id, year: r.year, quarter: r.quarter, snapshot: {}, issued_at: r.issuedAt, issued_by_name: 'Test' })),
+    reports.map((r) => ({ id: r.id, year: r.year, quarter: r.quarter, snapshot: { targets: [], eventsHeld: [] }, issued_at: r.issuedAt, issued_by_name: 'Test' })),
   );
 
   // Merged duplicates whose references were left behind (as older data may have them), and erased persons.

@@ -55,7 +55,7 @@ export class UpdateTargetDto extends PartialType(CreateTargetDto) {}
 
 export class ManualFigureDto {
   @ApiProperty({ example: '2018-06-30', description: 'The day the figure was measured or the outcome happened (Amsterdam)' })
-  @IsString() @Matches(/^\d{4}-\d{2}-\d{2}$/) @IsISO8601({ strict: true }, { message: 'recordedOn must be a real calendar day' }) recordedOn: string;
+  @IsString() @Matches(/^\d{4}-\d{2}-\d{2}$/) @IsISO8601({ strict: true }) recordedOn: string;
   @ApiProperty({ example: 17250, minimum: 0 }) @Type(() => Number) @IsInt() @Min(0) @Max(TARGET_MAX) value: number;
   @ApiPropertyOptional({ example: 'Google Analytics, januari t/m juni', maxLength: NOTE_MAX }) @Transform(trimmed) @IsOptional() @IsString() @MaxLength(NOTE_MAX) note?: string;
 }

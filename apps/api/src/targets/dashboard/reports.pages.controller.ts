@@ -52,8 +52,8 @@ export class ReportsPagesController {
         issuedAt: r.issuedAt,
         issuedByName: r.issuedByName,
         issued: !!r.issuedAt,
-        targets: r.snapshot?.targets.length ?? 0,
-        events: r.snapshot?.eventsHeld.length ?? 0,
+        targets: r.snapshot?.targets?.length ?? 0,
+        events: r.snapshot?.eventsHeld?.length ?? 0,
       })),
       canIssue: this.canIssue(req),
     });

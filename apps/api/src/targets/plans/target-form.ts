@@ -136,6 +136,7 @@ const OWN: Record<string, string> = {
   'recordedOn:matches': 'date',
   'recordedOn:isString': 'date',
   'recordedOn:isDate': 'date',
+  'recordedOn:isIso8601': 'date',
   'value:isInt': 'figureValue',
   'value:min': 'figureValue',
   'value:max': 'figureValue',
