@@ -89,6 +89,16 @@ function attendanceRows(p: Params, f: TargetFilters, b: Bounds, unit: 'organisat
   ];
   if (f.participantTypes?.length) where.push(`r.participant_type = ANY(${p.add(f.participantTypes)}::text[])`);
   const common = `e.starts_at AS at, 1::bigint AS weight, r.status = 'attended' AS counted, r.status = 'no_show' AS no_show, true AS is_reg`;
+  const organisationFiltered = organisationWhere(new Params(), f).length > 0;
+  if (unit === 'organisation' && lean && !organisationFiltered) {
+    // Only merged organisations need a lookup (their survivor); everyone else counts as themselves.
+    return `
+      SELECT 'organisation'::text AS kind, coalesce(om.merged_into_id, r.organisation_id)::text AS unit_id, r.id::text AS record_id, NULL::text AS label,
+             NULL::text AS municipality, ${common}, NULL::jsonb AS detail
+        FROM registrations r JOIN events e ON e.id = r.event_id
+        LEFT JOIN organisations om ON om.id = r.organisation_id AND om.merged_into_id IS NOT NULL
+       WHERE r.organisation_id IS NOT NULL AND ${and(where)}`;
+  }
   if (unit === 'organisation') {
     where.push('o.id IS NOT NULL');
     return `
@@ -98,11 +108,12 @@ function attendanceRows(p: Params, f: TargetFilters, b: Bounds, unit: 'organisat
        WHERE ${and(where)}`;
   }
   if (lean) {
-    const organisationFiltered = organisationWhere(new Params(), f).length > 0;
+    // Only merged persons need a lookup (their survivor); everyone else counts as themselves, by id.
     return `
-      SELECT 'person'::text AS kind, coalesce(c_0.merged_into_id, c_0.id)::text AS unit_id, r.id::text AS record_id, NULL::text AS label,
+      SELECT 'person'::text AS kind, coalesce(cm.merged_into_id, r.contact_id)::text AS unit_id, r.id::text AS record_id, NULL::text AS label,
              NULL::text AS municipality, ${common}, NULL::jsonb AS detail
-        FROM registrations r JOIN events e ON e.id = r.event_id JOIN contacts c_0 ON c_0.id = r.contact_id
+        FROM registrations r JOIN events e ON e.id = r.event_id
+        LEFT JOIN contacts cm ON cm.id = r.contact_id AND cm.merged_into_id IS NOT NULL
         ${organisationFiltered ? survivorOrganisation('r.organisation_id', 'o') : ''}
        WHERE ${and(where)}`;
   }
