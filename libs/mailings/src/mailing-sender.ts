@@ -25,6 +25,8 @@ const BATCH = 20;
 const CONCURRENCY = 5;
 /** A pump sends for this long, then queues its continuation (and lets pause, resume and other mailings in). */
 const SLICE_MS = 20_000;
+/** While transactional mail is pending, a pump stops and looks again this much later (README, Mailings). */
+const HOLD_MS = 2_000;
 
 /**
  * Delivers a mailing, exactly once per recipient as far as SMTP allows:
@@ -40,6 +42,7 @@ const SLICE_MS = 20_000;
 export class MailingSender {
   private readonly logger = new Logger(MailingSender.name);
   private readonly compiled = new Map<string, CompiledContent>();
+  private transactionalCheck?: { at: number; pending: Promise<boolean> };
 
   constructor(
     private readonly dataSource: DataSource,
@@ -57,8 +60,15 @@ export class MailingSender {
     if (source.status !== 'sending') return;
     const compiled = this.compiledFor(source);
     const deadline = Date.now() + SLICE_MS;
+    const slice = { held: false };
     while (Date.now() < deadline) {
       await this.dataSource.query(`UPDATE mailings SET pumped_at = now() WHERE id = $1`, [mailingId]);
+      // Transactional mail first: while confirmations or reminders wait (or wait for a retry, as after an
+      // SMTP outage), claim nothing and look again shortly.
+      if (slice.held || (await this.transactionalPending())) {
+        slice.held = true;
+        break;
+      }
       const claimedAt = Date.now();
       const rows = (await this.claim(mailingId)).map((r) => ({ ...r, claimedAt }));
       if (!rows.length) break;
@@ -70,9 +80,18 @@ export class MailingSender {
         const ids = due.filter((r) => r.language === lang).map((r) => r.contact_id);
         if (ids.length) for (const [k, v] of await this.mailings.variables(source, ids, lang)) variables.set(`${lang}:${k}`, v);
       }
-      await runPool(due, CONCURRENCY, (row) => this.deliver(source, compiled, row, variables.get(`${row.language}:${row.contact_id}`)));
+      await runPool(due, CONCURRENCY, (row) => this.deliver(source, compiled, row, variables.get(`${row.language}:${row.contact_id}`), slice));
     }
-    await this.continueOrFinish(mailingId);
+    await this.continueOrFinish(mailingId, false, slice.held);
+  }
+
+  /** transactionalMailPending of the queue, asked at most once a second per process. */
+  private transactionalPending(): Promise<boolean> {
+    if (!this.transactionalCheck || Date.now() - this.transactionalCheck.at > 1_000) {
+      // Unknown (Redis away) counts as none: sending then stops at the rate limiter anyway.
+      this.transactionalCheck = { at: Date.now(), pending: this.queue.transactionalMailPending().catch(() => false) };
+    }
+    return this.transactionalCheck.pending;
   }
 
   /** Rows of stopped workers (lease over) go back to the queue; returns how many. */
@@ -93,7 +112,7 @@ export class MailingSender {
    * made of the mailing's generation and progress, so pumps racing to queue it queue it once; when none
    * remain, the mailing is sent.
    */
-  async continueOrFinish(mailingId: string, onlyIfIdle = false): Promise<void> {
+  async continueOrFinish(mailingId: string, onlyIfIdle = false, held = false): Promise<void> {
     const [state] = await this.dataSource.query(
       `SELECT m.status, m.generation, COALESCE(m.pumped_at > now() - interval '30 seconds', false) AS pumping,
               count(r.id) FILTER (WHERE r.status = 'queued')::int AS queued,
@@ -115,8 +134,15 @@ export class MailingSender {
     }
     // The sweep leaves a mailing alone while a pump is at work on it (it would only add a second one).
     if (onlyIfIdle && state.pumping) return;
-    const delayMs = Math.max(0, Math.ceil(Number(state.wait_ms ?? 0))) + (state.queued === 0 ? 500 : 0);
-    await this.queue.add('mailing-pump', { mailingId }, { jobId: `mailing-${mailingId}-${state.generation}-${state.attempts}-${state.queued}`, delayMs });
+    let delayMs = Math.max(0, Math.ceil(Number(state.wait_ms ?? 0))) + (state.queued === 0 ? 500 : 0);
+    let jobId = `mailing-${mailingId}-${state.generation}-${state.attempts}-${state.queued}`;
+    // Held for transactional mail, the mailing made no progress, so its id would be that of this very pump:
+    // the continuation gets the period in its id (pumps held in the same period still queue it once).
+    if (held) {
+      delayMs = Math.max(delayMs, HOLD_MS);
+      jobId += `-held-${Math.floor(Date.now() / HOLD_MS)}`;
+    }
+    await this.queue.add('mailing-pump', { mailingId }, { jobId, delayMs });
   }
 
   private compiledFor(source: MailingSource): CompiledContent {
@@ -179,8 +205,13 @@ export class MailingSender {
     }
   }
 
-  private async deliver(source: MailingSource, compiled: CompiledContent, row: ClaimedRow, variables: RecipientVariables | undefined): Promise<void> {
+  private async deliver(source: MailingSource, compiled: CompiledContent, row: ClaimedRow, variables: RecipientVariables | undefined, slice: { held: boolean }): Promise<void> {
     if (!variables) return this.finish(row.id, 'skipped', { reason: 'erased' });
+    if (slice.held || (await this.transactionalPending())) {
+      // Transactional mail came meanwhile: this row goes back, untried, and the pump stops (see pump).
+      slice.held = true;
+      return this.finish(row.id, 'queued', { reason: 'waiting for transactional mail to go first', retryInMs: 0, undoAttempt: true });
+    }
     let mail;
     try {
       mail = compiled.render(row.language, variables);

@@ -130,6 +130,10 @@ export class BullmqJobQueue extends JobQueue {
           concurrency: this.settings.concurrency ?? 8,
           lockDuration: (this.settings.lockSeconds ?? 30) * 1000,
           stalledInterval: (this.settings.lockSeconds ?? 30) * 1000,
+          // A job whose worker died is run again (BullMQ: "stalled"). BullMQ's default gives up on a job the
+          // second time, without running it: a mail in flight at two worker deaths would be lost. Every job
+          // here is safe to run again (state in PostgreSQL), so only a job that took many workers down fails.
+          maxStalledCount: MAX_STALLED,
         },
       );
       worker.on('failed', (job, error) =>
@@ -180,6 +184,9 @@ export class BullmqJobQueue extends JobQueue {
     this.producer.disconnect();
   }
 }
+
+/** How many times a job may be found abandoned by a dead worker and run again before it is failed. */
+const MAX_STALLED = 10;
 
 /** How often a worker checks that the job schedulers it created still exist in Redis. */
 const SCHEDULER_CHECK_MS = 15_000;
