@@ -4,7 +4,7 @@ import { Role, UsersService } from '@keyport/users';
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthenticatedRequest, IS_PUBLIC, ROLES_KEY } from './auth.decorators';
-import { session, SESSION_IDLE_SECONDS, sessionGet, sessionSet } from './session';
+import { sessionUserId } from './session';
 
 export const API_TOKEN_PURPOSE = 'api';
 export const API_TOKEN_TTL_SECONDS = 12 * 3600;
@@ -55,13 +55,6 @@ export class AuthGuard implements CanActivate {
   }
 
   private fromSession(req: AuthenticatedRequest): string | undefined {
-    if (!session(req)) return undefined;
-    const uid = sessionGet(req, 'uid');
-    const exp = sessionGet(req, 'exp');
-    const now = Math.floor(Date.now() / 1000);
-    if (!uid || !exp || exp < now) return undefined;
-    // Slide the idle timeout at most once a minute, to avoid re-sealing the cookie on every request.
-    if (exp - now < SESSION_IDLE_SECONDS - 60) sessionSet(req, 'exp', now + SESSION_IDLE_SECONDS);
-    return uid;
+    return sessionUserId(req);
   }
 }

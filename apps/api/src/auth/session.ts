@@ -40,3 +40,18 @@ export function takeFlash(req: FastifyRequest): Flash | undefined {
   if (flash) sessionSet(req, 'flash', undefined);
   return flash;
 }
+
+/**
+ * The logged-in staff member's id from the session cookie, or undefined when there is none or it is idle
+ * for longer than SESSION_IDLE_SECONDS. Slides the idle timeout at most once a minute (re-sealing the
+ * cookie on every request would cost for nothing).
+ */
+export function sessionUserId(req: FastifyRequest): string | undefined {
+  if (!session(req)) return undefined;
+  const uid = sessionGet(req, 'uid');
+  const exp = sessionGet(req, 'exp');
+  const now = Math.floor(Date.now() / 1000);
+  if (!uid || !exp || exp < now) return undefined;
+  if (exp - now < SESSION_IDLE_SECONDS - 60) sessionSet(req, 'exp', now + SESSION_IDLE_SECONDS);
+  return uid;
+}

@@ -7,7 +7,7 @@ import { Role, UsersService } from '@keyport/users';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AuthenticatedRequest } from '../auth/auth.decorators';
-import { session, SESSION_IDLE_SECONDS, sessionGet, sessionSet } from '../auth/session';
+import { sessionUserId } from '../auth/session';
 import { PageRenderer } from '../pages/page-renderer';
 
 export const QUEUE_DASHBOARD_PATH = '/admin/queues';
@@ -136,13 +136,3 @@ function summariseJobData(data: unknown): unknown {
   };
 }
 
-/** The logged-in staff member's id from the session cookie (as AuthGuard reads it for pages). */
-function sessionUserId(req: FastifyRequest): string | undefined {
-  if (!session(req)) return undefined;
-  const uid = sessionGet(req, 'uid');
-  const exp = sessionGet(req, 'exp');
-  const now = Math.floor(Date.now() / 1000);
-  if (!uid || !exp || exp < now) return undefined;
-  if (exp - now < SESSION_IDLE_SECONDS - 60) sessionSet(req, 'exp', now + SESSION_IDLE_SECONDS);
-  return uid;
-}
