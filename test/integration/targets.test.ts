@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { newContact, newOrganisation } from '../utils/crm-factories';
 import {
-  createTargetsContext, Dataset, GenOrganisation, generateDataset, insertEvents, insertRegistrations, insertUser, newGenEvent, Pick, seededRandom, unusedYear,
+  createTargetsContext, Dataset, privateTargetsDatabase, GenOrganisation, generateDataset, insertEvents, insertRegistrations, insertUser, newGenEvent, Pick, seededRandom, unusedYear,
 } from '../utils/target-factories';
 
 /**
@@ -189,8 +189,12 @@ describe(TargetsService.name, () => {
   let targets: TargetView[];
   let memory: InMemory;
 
+  let database: { url: string; drop: () => Promise<void> };
+
   beforeAll(async () => {
-    ctx = await createTargetsContext();
+    // Its own database: every record that can count is one this test generated.
+    database = await privateTargetsDatabase();
+    ctx = await createTargetsContext(database.url);
     sut = ctx.get(TargetsService);
     db = ctx.get(DataSource);
     admin = await insertUser(db, 'admin', 'Targets Admin');
@@ -218,7 +222,10 @@ describe(TargetsService.name, () => {
     }
     memory = new InMemory(ds, manual);
   });
-  afterAll(() => ctx.close());
+  afterAll(async () => {
+    await ctx.close();
+    await database.drop();
+  });
 
   const windows = () => {
     const y = year;

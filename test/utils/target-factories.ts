@@ -1,10 +1,11 @@
 import { CrmModule, KEYPORT_MUNICIPALITIES, parseMunicipality } from '@keyport/crm';
-import { DatabaseModule } from '@keyport/database';
+import { DatabaseModule, migrateDatabase } from '@keyport/database';
 import { TargetsModule } from '@keyport/targets';
 import { Test, TestingModule } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { testDatabaseUrl } from './services';
+import { databaseUrlFor, pgServerUrl, testDatabaseUrl } from './services';
 
 /**
  * Generated records for the targets tests: organisations, persons, events with registrations and
@@ -269,9 +270,9 @@ export async function generateDataset(db: DataSource, year: number, seed: number
  * The targets library with what it needs (PostgreSQL, the CRM), without HTTP: the app does not serve
  * targets yet. Close it with `.close()`.
  */
-export async function createTargetsContext(): Promise<TestingModule> {
+export async function createTargetsContext(url = testDatabaseUrl()): Promise<TestingModule> {
   const moduleRef = await Test.createTestingModule({
-    imports: [DatabaseModule.forRoot({ url: testDatabaseUrl(), poolSize: 5, applicationName: 'keyport-targets-test' }), CrmModule, TargetsModule],
+    imports: [DatabaseModule.forRoot({ url, poolSize: 5, applicationName: 'keyport-targets-test' }), CrmModule, TargetsModule],
   }).compile();
   moduleRef.useLogger(false);
   await moduleRef.init();
@@ -281,4 +282,26 @@ export async function createTargetsContext(): Promise<TestingModule> {
 /** A year no other test uses, so records of other tests cannot count. */
 export function unusedYear(): number {
   return 3000 + Math.floor(Math.random() * 6000);
+}
+
+/**
+ * A database of its own, migrated, for tests that compare every figure with an independent count: in the
+ * shared test database, records of other test files (an open-ended support record of another year, say)
+ * would count too. `drop()` removes it.
+ */
+export async function privateTargetsDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `keyport_targets_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  const onServer = async (sql: string) => {
+    const client = new Client({ connectionString: pgServerUrl() });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await onServer(`CREATE DATABASE "${name}"`);
+  const url = databaseUrlFor(name);
+  await migrateDatabase({ url });
+  return { url, drop: () => onServer(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
 }
