@@ -3,11 +3,10 @@ import { todayInAmsterdam } from '@keyport/crm/visits';
 import { randomUUID } from 'node:crypto';
 import { BrowserContext, Page } from 'playwright-core';
 import { DataSource } from 'typeorm';
-import { describeWithBrowser } from '../utils/browser';
+import { describeWithBrowserAndRedis } from '../utils/browser';
 import { newContact, newOrganisation } from '../utils/crm-factories';
 import { checkPage, figure, logIn, mailHtml, mailTo, personIn } from '../utils/journey-pages';
 import { JOURNEY_ADMIN, JourneyPlatform, startJourneyPlatform } from '../utils/journey-platform';
-import { testRedisUrl } from '../utils/services';
 
 /**
  * The three journeys of the platform end to end, in one real Chromium, against a platform started for
@@ -33,9 +32,6 @@ type TargetName = keyof typeof TARGETS;
 const STAFF_PASSWORD = 'journeys-staff-password-01';
 const HOUR = 3600_000;
 
-const describeJourneys = testRedisUrl()
-  ? describeWithBrowser
-  : (name: string, fn: () => void) => describe.skip(`${name} [skipped: ${process.env.TEST_REDIS_MISSING}]`, fn);
 
 /** This year and quarter in Amsterdam, and a moment for the event: in the future, still in this quarter. */
 function calendar(now = Date.now()) {
@@ -49,7 +45,7 @@ function calendar(now = Date.now()) {
   return { year, quarter, starts: utcToAmsterdam(new Date(startsAt)), ends: utcToAmsterdam(new Date(startsAt + 3 * HOUR)) };
 }
 
-describeJourneys('the three journeys end to end (real Chromium, a freshly started platform: own database, Redis, worker, SMTP sink)', () => {
+describeWithBrowserAndRedis('the three journeys end to end (real Chromium, a freshly started platform: own database, Redis, worker, SMTP sink)', () => {
   const started = Date.now();
   const tag = `reis${randomUUID().slice(0, 6)}`;
   const when = calendar();

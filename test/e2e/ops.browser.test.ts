@@ -8,7 +8,7 @@ import { Browser, Page } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import { WorkerAppModule } from '../../apps/worker/src/worker-app.module';
 import { TEST_SECRET } from '../utils/app';
-import { describeWithBrowser, screenshot, seriousA11yViolations, startBrowserApp } from '../utils/browser';
+import { describeWithBrowser, describeWithBrowserAndRedis, screenshot, seriousA11yViolations, startBrowserApp } from '../utils/browser';
 import { newUser, TEST_PASSWORD } from '../utils/factories';
 import { testDatabaseUrl, testRedisUrl } from '../utils/services';
 import { SmtpSink } from '../utils/smtp-sink';
@@ -57,7 +57,6 @@ describeWithBrowser('queue page in a real browser, jobs in process', () => {
   });
 });
 
-const describeWithBrowserAndRedis = testRedisUrl() ? describeWithBrowser : (name: string, fn: () => void) => describe.skip(`${name} [skipped: ${process.env.TEST_REDIS_MISSING}]`, fn);
 
 describeWithBrowserAndRedis('bull-board in a real browser (BullMQ on Redis)', () => {
   const prefix = `test-ops-browser-${process.pid}-${Date.now()}`;

@@ -11,6 +11,7 @@ import { WorkerAppModule } from '../../apps/worker/src/worker-app.module';
 import { createTestApp, TEST_SECRET } from '../utils/app';
 import { newEvent } from '../utils/event-factories';
 import { testDatabaseUrl } from '../utils/services';
+import { describeWithRedisServer } from '../utils/fault-redis';
 import { SmtpSink } from '../utils/smtp-sink';
 
 function redisServerPath(): string | undefined {
@@ -35,12 +36,9 @@ async function startRedis(binary: string, port: number): Promise<ChildProcess> {
 }
 
 const binary = redisServerPath();
-// Skipped, saying why, only on a machine without a redis-server binary (CI installs Redis).
-const describeIfRedisServer = (name: string, fn: () => void) =>
-  binary ? describe(name, fn) : describe.skip(`${name} [skipped: no redis-server on the PATH]`, fn);
 
 // A Redis of this test's own, so that stopping it does not disturb anything else.
-describeIfRedisServer('the outbox while Redis is down (a redis-server of its own)', () => {
+describeWithRedisServer('the outbox while Redis is down (a redis-server of its own)', () => {
   let redis: ChildProcess;
   let port: number;
   let sink: SmtpSink;

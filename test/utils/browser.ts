@@ -1,3 +1,4 @@
+import { testRedisUrl } from './services';
 import AxeBuilder from '@axe-core/playwright';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +15,16 @@ export const describeWithBrowser = (name: string, fn: () => void): void => {
   if (process.env.CI) throw new Error(`CI needs Chromium at ${CHROMIUM} for the browser tests (.ci/run installs it)`);
   // Skipped on purpose: no Chromium here (apt-get install chromium, or set CHROMIUM_PATH).
   describe.skip(`${name} [skipped: no Chromium at ${CHROMIUM}]`, fn);
+};
+
+/**
+ * describe() for browser tests that also need Redis (BullMQ): skipped, saying why, only where Redis is
+ * missing (global-setup fails in CI before that can happen).
+ */
+export const describeWithBrowserAndRedis = (name: string, fn: () => void): void => {
+  if (testRedisUrl()) return describeWithBrowser(name, fn);
+  // Skipped on purpose: no Redis reachable here (the reason comes from global-setup).
+  describe.skip(`${name} [skipped: ${process.env.TEST_REDIS_MISSING}]`, fn);
 };
 
 export function launchBrowser(): Promise<Browser> {
